@@ -1,0 +1,57 @@
+/*
+ * rules.h - rule files: load, compile, match.
+ *
+ * A rule set is read from one or more rule files (the .rules files in conf/rules;
+ * the format is documented in care-rules(5) and at the top of
+ * conf/rules/en.rules).  Each rule has a target: one of the four
+ * elements, one of the four issue kinds, or a trimming action that the
+ * trim module applies to lines of text (cut, drop, header).
+ *
+ * Patterns are PCRE2, UTF-8, caseless, JIT-compiled once at load.  A
+ * rule set is immutable once loaded, so any number of threads may match
+ * against it at once; each thread brings its own struct rules_matcher
+ * (match data and limits).  Reloading is building a new set and
+ * swapping pointers (see pipeline.h).
+ */
+#ifndef CARE_RULES_H
+#define CARE_RULES_H
+
+#include <stddef.h>
+
+#include "care.h"
+
+enum rules_target {
+	/* 0 .. CARE_NELEMENTS-1: elements */
+	RULES_T_ISSUE0 = CARE_NELEMENTS,
+	RULES_T_CUT = CARE_NELEMENTS + CARE_NISSUES,	/* cut here and below */
+	RULES_T_DROP,		/* drop this line */
+	RULES_T_HEADER,		/* a header line of quoted mail */
+	RULES_NTARGETS
+};
+
+struct rules_set;
+struct rules_matcher;
+
+typedef void (*rules_errfn)(void *arg, const char *msg);
+
+/* Load and compile every file; report each error as FILE:LINE: message.
+ * Returns NULL when any error was found (after reporting all of them). */
+struct rules_set *rules_load(char *const *files, unsigned match_limit,
+    unsigned depth_limit, rules_errfn errfn, void *arg);
+void rules_free(struct rules_set *rs);
+size_t rules_count(const struct rules_set *rs);
+
+struct rules_matcher *rules_matcher_new(const struct rules_set *rs);
+void rules_matcher_free(struct rules_matcher *m);
+
+/* Does any rule of 'target' fire on this sentence (or line)?
+ * Returns 1 and sets *rule_name, 0 when none does, -1 when the PCRE2
+ * match limit stopped a pattern (the caller treats that as an internal
+ * error).  Text must be valid UTF-8. */
+int rules_match(struct rules_matcher *m, int target, const char *text,
+    size_t len, const char **rule_name);
+
+/* Target name to number: element, issue kind, cut, drop, header. */
+int rules_target_lookup(const char *name);
+
+#endif

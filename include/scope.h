@@ -1,0 +1,34 @@
+/*
+ * scope.h - is this message an outbound support reply that we judge?
+ *
+ * DESIGN.md's scope rules, in the order they are tried: null sender,
+ * Auto-Submitted, delivery report, Precedence bulk|list|junk, mailing
+ * list headers, a sender not covered by SupportSenders, not a reply
+ * (no In-Reply-To, no References, no Re:-style subject), and internal
+ * (no recipient outside the sender's domain and InternalDomains).
+ * The milter passes the SMTP envelope; offline checks have only the
+ * headers, and scope_decide() falls back to them.
+ */
+#ifndef CARE_SCOPE_H
+#define CARE_SCOPE_H
+
+#include <gmime/gmime.h>
+
+#include "care.h"
+#include "config.h"
+
+struct care_envelope {
+	const char *mail_from;	/* without <>; "" is the null sender */
+	char *const *rcpts;	/* without <> */
+	size_t nrcpts;
+};
+
+enum care_skip scope_decide(const struct config *cf, GMimeMessage *msg,
+    const struct care_envelope *env);
+
+/* Exposed for tests. */
+int scope_is_reply_subject(const char *subject);
+int scope_domain_covered(const char *domain, char *const *list);
+const char *scope_domain_of(const char *address);
+
+#endif

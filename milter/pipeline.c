@@ -1,0 +1,176 @@
+/*
+ * pipeline.c - engine life cycle and the message pipeline (see
+ * pipeline.h).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "analyze.h"
+#include "extract.h"
+#include "pipeline.h"
+#include "policy.h"
+
+static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
+
+static void
+gmime_start(void)
+{
+	g_mime_init();
+}
+
+struct engine *
+engine_load(const char *path, engine_errfn errfn, void *arg)
+{
+	struct config *cf;
+	struct rules_set *rs;
+
+	pthread_once(&gmime_once, gmime_start);
+	if (config_load(path, &cf, errfn, arg) != 0) {
+		config_free(cf);
+		return NULL;
+	}
+	rs = rules_load(cf->rule_files, cf->regex_match_limit,
+	    cf->regex_depth_limit, errfn, arg);
+	if (rs == NULL) {
+		config_free(cf);
+		return NULL;
+	}
+	struct engine *e = xcalloc(1, sizeof(*e));
+
+	e->cf = cf;
+	e->rs = rs;
+	e->refs = 1;
+	return e;
+}
+
+struct engine *
+engine_ref(struct engine *e)
+{
+	__atomic_add_fetch(&e->refs, 1, __ATOMIC_ACQ_REL);
+	return e;
+}
+
+void
+engine_unref(struct engine *e)
+{
+	if (e == NULL || __atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	rules_free(e->rs);
+	config_free(e->cf);
+	free(e);
+}
+
+/* Parse with GMime; the stream copies nothing we keep. */
+static GMimeMessage *
+parse(const char *msg, size_t len)
+{
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(msg, len);
+	GMimeParser *p = g_mime_parser_new_with_stream(st);
+	GMimeMessage *m;
+
+	g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
+	m = g_mime_parser_construct_message(p, NULL);
+	g_object_unref(p);
+	g_object_unref(st);
+	return m;
+}
+
+static char *
+dup_utf8(const char *s)
+{
+	struct strbuf sb;
+
+	if (s == NULL)
+		return NULL;
+	sb_init(&sb, 4096);
+	extract_to_utf8(s, strlen(s), "utf-8", &sb);
+	return sb_steal(&sb);
+}
+
+static void
+fill_identity(GMimeMessage *m, struct care_verdict *v)
+{
+	const char *id = g_mime_message_get_message_id(m);
+	InternetAddressList *from = g_mime_message_get_from(m);
+
+	if (id) {
+		char *u = dup_utf8(id);
+
+		v->message_id = xasprintf("<%s>", u);
+		free(u);
+	}
+	v->subject = dup_utf8(g_mime_message_get_subject(m));
+	if (from && internet_address_list_length(from) > 0) {
+		InternetAddress *ia = internet_address_list_get_address(from, 0);
+
+		if (INTERNET_ADDRESS_IS_MAILBOX(ia))
+			v->from = dup_utf8(internet_address_mailbox_get_addr(
+			    INTERNET_ADDRESS_MAILBOX(ia)));
+	}
+}
+
+int
+pipeline_run(const struct engine *e, const char *msg, size_t len,
+    const struct care_envelope *env, struct care_verdict *v,
+    struct care_err *err)
+{
+	double t0 = now_ms();
+	GMimeMessage *m = parse(msg, len);
+	struct rules_matcher *mt = NULL;
+	struct strbuf text;
+	int rc = 0;
+
+	care_verdict_init(v);
+	if (m == NULL) {
+		care_err_set(err, NULL, 0, "message could not be parsed");
+		v->elapsed_ms = now_ms() - t0;
+		return -1;
+	}
+	fill_identity(m, v);
+	v->skip = scope_decide(e->cf, m, env);
+	if (v->skip == CARE_SKIP_NONE) {
+		mt = rules_matcher_new(e->rs);
+		sb_init(&text, e->cf->max_scan_bytes);
+		int x = extract_text(m, e->cf, mt, &text);
+
+		if (x < 0 || analyze_text(mt, text.s ? text.s : "", text.len, v) < 0) {
+			care_err_set(err, NULL, 0, "a rule hit the regex match limit");
+			v->regex_limit = 1;
+			rc = -1;
+		}
+		v->truncated = x > 0;
+		sb_free(&text);
+		rules_matcher_free(mt);
+	}
+	policy_decide(e->cf, v);
+	g_object_unref(m);
+	v->elapsed_ms = now_ms() - t0;
+	return rc;
+}
+
+int
+pipeline_extract(const struct engine *e, const char *msg, size_t len,
+    struct strbuf *out, struct care_err *err)
+{
+	GMimeMessage *m = parse(msg, len);
+	struct rules_matcher *mt;
+	int rc;
+
+	if (m == NULL) {
+		care_err_set(err, NULL, 0, "message could not be parsed");
+		return -1;
+	}
+	mt = rules_matcher_new(e->rs);
+	out->limit = e->cf->max_scan_bytes;
+	rc = extract_text(m, e->cf, mt, out);
+	rules_matcher_free(mt);
+	g_object_unref(m);
+	if (rc < 0) {
+		care_err_set(err, NULL, 0, "a rule hit the regex match limit");
+		return -1;
+	}
+	return 0;
+}

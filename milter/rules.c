@@ -1,0 +1,732 @@
+/*
+ * rules.c - load, compile and match rule files (see rules.h).
+ *
+ * The format, line by line ('#' starts a comment line):
+ *
+ *   define NAME PATTERN      a shared vocabulary, used as {NAME} later
+ *   rule NAME TARGET         a rule; TARGET is an element, an issue kind,
+ *                            or cut / drop / header (trimming)
+ *     match PATTERN          fires when any match pattern matches ...
+ *     unless PATTERN         ... and no unless pattern matches anywhere
+ *                            in the sentence ...
+ *     unless-before PATTERN  ... and this does not match in the clause
+ *                            just before the match (negation: "can't")
+ *     example TEXT           a sentence the rule must fire on
+ *     counter TEXT           a sentence the rule must not fire on
+ *
+ * A line whose first non-blank character is '|' continues the previous
+ * pattern as one more alternative.  Examples and counter-examples are
+ * checked at load, so a rule that no longer does what it says is a load
+ * error, reported like any other as FILE:LINE: message.
+ *
+ * Matching cost is kept down by a prefilter per target: one combined
+ * pattern of all its rules' match patterns.  Most sentences fail it, and
+ * only those that pass are tried rule by rule.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <ctype.h>
+#include <errno.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+#include "util.h"
+
+#define RULES_MAX_LINE 8192
+#define RULES_CLAUSE_WINDOW 80	/* bytes looked back for a negation */
+
+struct pattern_list {
+	pcre2_code **v;
+	size_t n;
+};
+
+struct rule {
+	char *name;
+	int target;
+	struct pattern_list match, unless, before;
+	char *match_src;	/* the match patterns joined, for the prefilter */
+	char **examples, **counters;
+	size_t nexamples, ncounters;
+	const char *file;	/* interned in the set */
+	int line;
+};
+
+struct define {
+	char *name;
+	char *expansion;
+};
+
+struct rules_set {
+	struct rule *rules;
+	size_t n, cap;
+	size_t *by_target[RULES_NTARGETS];	/* rule indexes per target */
+	size_t nby_target[RULES_NTARGETS];
+	pcre2_code *prefilter[RULES_NTARGETS];
+	unsigned match_limit, depth_limit;
+	char **files;
+	size_t nfiles;
+};
+
+struct rules_matcher {
+	const struct rules_set *rs;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jit_stack;
+};
+
+struct loader {
+	struct rules_set *rs;
+	struct define *defs;
+	size_t ndefs;
+	const char *file;
+	int line;
+	int errors;
+	rules_errfn errfn;
+	void *arg;
+	struct rule *cur;	/* the rule being read, NULL before the first */
+};
+
+static const char *const trim_target_names[] = {"cut", "drop", "header"};
+
+static void
+ld_error(struct loader *ld, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+ld_error(struct loader *ld, int line, const char *fmt, ...)
+{
+	char msg[600], full[800];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof(full), "%s:%d: %s", ld->file, line, msg);
+	ld->errors++;
+	if (ld->errfn)
+		ld->errfn(ld->arg, full);
+}
+
+int
+rules_target_lookup(const char *name)
+{
+	int i;
+
+	if ((i = care_element_lookup(name)) >= 0)
+		return i;
+	if ((i = care_issue_lookup(name)) >= 0)
+		return RULES_T_ISSUE0 + i;
+	for (i = 0; i < 3; i++)
+		if (str_casecmp_ascii(name, trim_target_names[i]) == 0)
+			return RULES_T_CUT + i;
+	return -1;
+}
+
+static const char *
+define_find(const struct loader *ld, const char *name, size_t len)
+{
+	for (size_t i = 0; i < ld->ndefs; i++)
+		if (strlen(ld->defs[i].name) == len &&
+		    memcmp(ld->defs[i].name, name, len) == 0)
+			return ld->defs[i].expansion;
+	return NULL;
+}
+
+/* Replace each {NAME} by (?:its pattern); other braces are PCRE2's. */
+static char *
+expand(struct loader *ld, const char *src)
+{
+	struct strbuf sb;
+
+	sb_init(&sb, 0);
+	for (const char *p = src; *p;) {
+		if (*p == '{' && (isupper((unsigned char)p[1]) || p[1] == '_') &&
+		    (p == src || p[-1] != '\\')) {
+			const char *e = p + 1;
+
+			while (isupper((unsigned char)*e) || isdigit((unsigned char)*e) || *e == '_')
+				e++;
+			if (*e == '}') {
+				const char *x = define_find(ld, p + 1, (size_t)(e - p - 1));
+
+				if (x == NULL) {
+					ld_error(ld, ld->line, "unknown vocabulary {%.*s}",
+					    (int)(e - p - 1), p + 1);
+					sb_free(&sb);
+					return NULL;
+				}
+				sb_puts(&sb, "(?:");
+				sb_puts(&sb, x);
+				sb_puts(&sb, ")");
+				p = e + 1;
+				continue;
+			}
+		}
+		sb_putc(&sb, *p++);
+	}
+	return sb_steal(&sb);
+}
+
+static pcre2_code *
+compile(struct loader *ld, const char *pattern)
+{
+	int code;
+	PCRE2_SIZE off;
+	pcre2_code *re;
+
+	re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF,
+	    &code, &off, NULL);
+	if (re == NULL) {
+		PCRE2_UCHAR msg[256];
+
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		if (ld)
+			ld_error(ld, ld->line, "bad pattern at offset %zu: %s",
+			    (size_t)off, (char *)msg);
+		return NULL;
+	}
+	/* No JIT (an old CPU, a hardened kernel) only costs speed. */
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
+static void
+plist_add(struct loader *ld, struct pattern_list *pl, const char *src)
+{
+	char *x = expand(ld, src);
+	pcre2_code *re;
+
+	if (x == NULL)
+		return;
+	if ((re = compile(ld, x)) != NULL) {
+		pl->v = xrealloc(pl->v, (pl->n + 1) * sizeof(*pl->v));
+		pl->v[pl->n++] = re;
+		if (pl == &ld->cur->match) {
+			char *joined = ld->cur->match_src
+			    ? xasprintf("%s|(?:%s)", ld->cur->match_src, x)
+			    : xasprintf("(?:%s)", x);
+
+			free(ld->cur->match_src);
+			ld->cur->match_src = joined;
+		}
+	}
+	free(x);
+}
+
+static void
+plist_free(struct pattern_list *pl)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		pcre2_code_free(pl->v[i]);
+	free(pl->v);
+}
+
+static int
+valid_name(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
+			return 0;
+	return 1;
+}
+
+static void
+do_define(struct loader *ld, char *args)
+{
+	char *name = args, *pat = args;
+
+	while (*pat && !isspace((unsigned char)*pat))
+		pat++;
+	if (*pat)
+		*pat++ = '\0';
+	pat = str_trim(pat);
+	for (const char *c = name; *c; c++)
+		if (!isupper((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_') {
+			ld_error(ld, ld->line, "vocabulary name \"%s\" must be UPPER_CASE", name);
+			return;
+		}
+	if (*name == '\0' || *pat == '\0') {
+		ld_error(ld, ld->line, "define needs a NAME and a PATTERN");
+		return;
+	}
+	if (define_find(ld, name, strlen(name))) {
+		ld_error(ld, ld->line, "vocabulary {%s} is defined twice", name);
+		return;
+	}
+	char *x = expand(ld, pat);
+
+	if (x == NULL)
+		return;
+	pcre2_code *re = compile(ld, x);	/* check it alone, early */
+
+	if (re == NULL) {
+		free(x);
+		return;
+	}
+	pcre2_code_free(re);
+	ld->defs = xrealloc(ld->defs, (ld->ndefs + 1) * sizeof(*ld->defs));
+	ld->defs[ld->ndefs].name = xstrdup(name);
+	ld->defs[ld->ndefs].expansion = x;
+	ld->ndefs++;
+}
+
+static void
+do_rule(struct loader *ld, char *args)
+{
+	char **w = str_list_split(args, NULL);
+	struct rules_set *rs = ld->rs;
+	int target;
+
+	ld->cur = NULL;
+	if (w[0] == NULL || w[1] == NULL || w[2] != NULL) {
+		ld_error(ld, ld->line, "rule needs a NAME and a TARGET");
+		goto out;
+	}
+	if (!valid_name(w[0])) {
+		ld_error(ld, ld->line, "bad rule name \"%s\"", w[0]);
+		goto out;
+	}
+	if ((target = rules_target_lookup(w[1])) < 0) {
+		ld_error(ld, ld->line, "unknown target \"%s\" (an element, an issue "
+		    "kind, cut, drop or header)", w[1]);
+		goto out;
+	}
+	for (size_t i = 0; i < rs->n; i++)
+		if (strcmp(rs->rules[i].name, w[0]) == 0) {
+			ld_error(ld, ld->line, "rule \"%s\" is defined twice", w[0]);
+			goto out;
+		}
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? rs->cap * 2 : 64;
+		rs->rules = xrealloc(rs->rules, rs->cap * sizeof(*rs->rules));
+	}
+	ld->cur = &rs->rules[rs->n++];
+	memset(ld->cur, 0, sizeof(*ld->cur));
+	ld->cur->name = xstrdup(w[0]);
+	ld->cur->target = target;
+	ld->cur->file = ld->file;
+	ld->cur->line = ld->line;
+out:
+	str_list_free(w);
+}
+
+/* An example or counter-example; "\\n" in it stands for a line break,
+ * for the header rules that look at several lines. */
+static void
+add_text(char ***v, size_t *n, const char *s)
+{
+	char *t = xstrdup(s), *w = t;
+
+	for (const char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] == 'n') {
+			*w++ = '\n';
+			r++;
+		} else
+			*w++ = *r;
+	}
+	*w = '\0';
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = t;
+}
+
+static void
+do_line(struct loader *ld, char *s)
+{
+	char *kw = s, *args = s;
+
+	while (*args && !isspace((unsigned char)*args))
+		args++;
+	if (*args)
+		*args++ = '\0';
+	args = str_trim(args);
+
+	if (strcmp(kw, "define") == 0) {
+		do_define(ld, args);
+		return;
+	}
+	if (strcmp(kw, "rule") == 0) {
+		do_rule(ld, args);
+		return;
+	}
+	int known = strcmp(kw, "match") == 0 || strcmp(kw, "unless") == 0 ||
+	    strcmp(kw, "unless-before") == 0 || strcmp(kw, "example") == 0 ||
+	    strcmp(kw, "counter") == 0;
+
+	if (!known) {
+		ld_error(ld, ld->line, "unknown keyword \"%s\"", kw);
+		return;
+	}
+	if (ld->cur == NULL) {
+		/* The rule line was bad (reported) or missing. */
+		if (ld->rs->n == 0 || ld->errors == 0)
+			ld_error(ld, ld->line, "\"%s\" outside a rule", kw);
+		return;
+	}
+	if (*args == '\0') {
+		ld_error(ld, ld->line, "\"%s\" needs an argument", kw);
+		return;
+	}
+	if (strcmp(kw, "match") == 0)
+		plist_add(ld, &ld->cur->match, args);
+	else if (strcmp(kw, "unless") == 0)
+		plist_add(ld, &ld->cur->unless, args);
+	else if (strcmp(kw, "unless-before") == 0)
+		plist_add(ld, &ld->cur->before, args);
+	else if (strcmp(kw, "example") == 0)
+		add_text(&ld->cur->examples, &ld->cur->nexamples, args);
+	else
+		add_text(&ld->cur->counters, &ld->cur->ncounters, args);
+}
+
+/* Read one file into logical lines (continuations joined). */
+static int
+load_file(struct loader *ld, const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char buf[RULES_MAX_LINE];
+	struct strbuf logical;
+	int logical_line = 0, phys = 0;
+
+	ld->file = path;
+	ld->cur = NULL;
+	if (fp == NULL) {
+		ld_error(ld, 0, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	sb_init(&logical, 0);
+	for (;;) {
+		char *got = fgets(buf, sizeof(buf), fp);
+		char *s = NULL;
+
+		if (got) {
+			phys++;
+			if (strchr(buf, '\n') == NULL && !feof(fp)) {
+				ld->line = phys;
+				ld_error(ld, phys, "line longer than %d bytes", RULES_MAX_LINE);
+				int c;
+
+				while ((c = fgetc(fp)) != EOF && c != '\n')
+					;
+				continue;
+			}
+			buf[strcspn(buf, "\r\n")] = '\0';
+			s = str_trim(buf);
+			if (*s == '#' || *s == '\0')
+				continue;
+			if (*s == '|' && logical.len) {
+				sb_puts(&logical, "|");
+				sb_puts(&logical, str_trim(s + 1));
+				continue;
+			}
+		}
+		if (logical.len) {
+			ld->line = logical_line;
+			do_line(ld, logical.s);
+			sb_reset(&logical);
+		}
+		if (!got)
+			break;
+		sb_puts(&logical, s);
+		logical_line = phys;
+	}
+	sb_free(&logical);
+	fclose(fp);
+	return 0;
+}
+
+static void
+rule_free(struct rule *r)
+{
+	free(r->name);
+	free(r->match_src);
+	plist_free(&r->match);
+	plist_free(&r->unless);
+	plist_free(&r->before);
+	for (size_t i = 0; i < r->nexamples; i++)
+		free(r->examples[i]);
+	for (size_t i = 0; i < r->ncounters; i++)
+		free(r->counters[i]);
+	free(r->examples);
+	free(r->counters);
+}
+
+void
+rules_free(struct rules_set *rs)
+{
+	if (rs == NULL)
+		return;
+	for (size_t i = 0; i < rs->n; i++)
+		rule_free(&rs->rules[i]);
+	free(rs->rules);
+	for (int t = 0; t < RULES_NTARGETS; t++) {
+		free(rs->by_target[t]);
+		if (rs->prefilter[t])
+			pcre2_code_free(rs->prefilter[t]);
+	}
+	for (size_t i = 0; i < rs->nfiles; i++)
+		free(rs->files[i]);
+	free(rs->files);
+	free(rs);
+}
+
+size_t
+rules_count(const struct rules_set *rs)
+{
+	return rs->n;
+}
+
+/* Index the rules by target and build each target's prefilter. */
+static void
+index_rules(struct rules_set *rs)
+{
+	for (int t = 0; t < RULES_NTARGETS; t++) {
+		struct strbuf sb;
+
+		sb_init(&sb, 0);
+		for (size_t i = 0; i < rs->n; i++) {
+			struct rule *r = &rs->rules[i];
+
+			if (r->target != t || r->match_src == NULL)
+				continue;
+			rs->by_target[t] = xrealloc(rs->by_target[t],
+			    (rs->nby_target[t] + 1) * sizeof(size_t));
+			rs->by_target[t][rs->nby_target[t]++] = i;
+			if (sb.len)
+				sb_putc(&sb, '|');
+			sb_puts(&sb, r->match_src);
+		}
+		if (sb.len)
+			rs->prefilter[t] = compile(NULL, sb.s);
+		sb_free(&sb);
+	}
+}
+
+static int rule_fires(struct rules_matcher *m, const struct rule *r,
+    const char *s, size_t len);
+
+/* Each rule's examples must fire it, and its counters must not: the rule
+ * itself, whatever the other rules of its target do. */
+static void
+check_examples(struct loader *ld)
+{
+	struct rules_matcher *m = rules_matcher_new(ld->rs);
+
+	for (size_t i = 0; i < ld->rs->n; i++) {
+		struct rule *r = &ld->rs->rules[i];
+
+		ld->file = r->file;
+		if (r->match.n == 0) {
+			ld_error(ld, r->line, "rule \"%s\" has no match pattern", r->name);
+			continue;
+		}
+		for (size_t k = 0; k < r->nexamples; k++)
+			if (rule_fires(m, r, r->examples[k], strlen(r->examples[k])) != 1)
+				ld_error(ld, r->line, "rule \"%s\" does not match its "
+				    "example \"%s\"", r->name, r->examples[k]);
+		for (size_t k = 0; k < r->ncounters; k++)
+			if (rule_fires(m, r, r->counters[k], strlen(r->counters[k])) != 0)
+				ld_error(ld, r->line, "rule \"%s\" matches its counter-"
+				    "example \"%s\"", r->name, r->counters[k]);
+	}
+	rules_matcher_free(m);
+}
+
+struct rules_set *
+rules_load(char *const *files, unsigned match_limit, unsigned depth_limit,
+    rules_errfn errfn, void *arg)
+{
+	struct loader ld = {0};
+
+	ld.rs = xcalloc(1, sizeof(*ld.rs));
+	ld.rs->match_limit = match_limit;
+	ld.rs->depth_limit = depth_limit;
+	ld.errfn = errfn;
+	ld.arg = arg;
+	for (char *const *f = files; f && *f; f++) {
+		ld.rs->files = xrealloc(ld.rs->files, (ld.rs->nfiles + 1) * sizeof(char *));
+		ld.rs->files[ld.rs->nfiles++] = xstrdup(*f);
+		load_file(&ld, ld.rs->files[ld.rs->nfiles - 1]);
+	}
+	if (ld.rs->nfiles == 0) {
+		ld.file = "(config)";
+		ld_error(&ld, 0, "no rule files");
+	}
+	index_rules(ld.rs);
+	if (ld.errors == 0)
+		check_examples(&ld);
+	for (size_t i = 0; i < ld.ndefs; i++) {
+		free(ld.defs[i].name);
+		free(ld.defs[i].expansion);
+	}
+	free(ld.defs);
+	if (ld.errors) {
+		rules_free(ld.rs);
+		return NULL;
+	}
+	return ld.rs;
+}
+
+struct rules_matcher *
+rules_matcher_new(const struct rules_set *rs)
+{
+	struct rules_matcher *m = xcalloc(1, sizeof(*m));
+
+	m->rs = rs;
+	m->md = pcre2_match_data_create(1, NULL);
+	m->mctx = pcre2_match_context_create(NULL);
+	m->jit_stack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
+	if (m->md == NULL || m->mctx == NULL)
+		xmalloc((size_t)-1);	/* the one out-of-memory path */
+	pcre2_set_match_limit(m->mctx, rs->match_limit);
+	pcre2_set_depth_limit(m->mctx, rs->depth_limit);
+	if (m->jit_stack)
+		pcre2_jit_stack_assign(m->mctx, NULL, m->jit_stack);
+	return m;
+}
+
+void
+rules_matcher_free(struct rules_matcher *m)
+{
+	if (m == NULL)
+		return;
+	pcre2_match_data_free(m->md);
+	pcre2_match_context_free(m->mctx);
+	if (m->jit_stack)
+		pcre2_jit_stack_free(m->jit_stack);
+	free(m);
+}
+
+/* 1 match, 0 none, -1 a limit stopped it; the match is at ovector[0..1]. */
+static int
+find(struct rules_matcher *m, const pcre2_code *re, const char *s, size_t len,
+    size_t from)
+{
+	int rc = pcre2_match(re, (PCRE2_SPTR)s, len, from, 0, m->md, m->mctx);
+
+	if (rc >= 0)
+		return 1;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	return -1;		/* match, depth, heap or JIT stack limit */
+}
+
+static int
+any_match(struct rules_matcher *m, const struct pattern_list *pl,
+    const char *s, size_t len)
+{
+	for (size_t i = 0; i < pl->n; i++) {
+		int rc = find(m, pl->v[i], s, len, 0);
+
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+is_clause_word(const char *s, size_t at, const char *w)
+{
+	size_t n = strlen(w);
+
+	return str_ncasecmp_ascii(s + at, w, n) == 0 &&
+	    (at == 0 || s[at - 1] == ' ') && s[at + n] == ' ';
+}
+
+/* Where the clause holding position 'at' starts: after the last
+ * punctuation or conjunction, and no more than a window back. */
+static size_t
+clause_start(const char *s, size_t at)
+{
+	static const char *const words[] = {
+		"but", "however", "although", "though", "and", "so", "instead",
+		"yet", "while", "whereas", "because", "then"
+	};
+	size_t lo = at > RULES_CLAUSE_WINDOW ? at - RULES_CLAUSE_WINDOW : 0;
+
+	for (size_t i = at; i > lo; i--) {
+		char c = s[i - 1];
+
+		if (c == ',' || c == ';' || c == ':' || c == '(' || c == ')' ||
+		    c == '.' || c == '!' || c == '?')
+			return i;
+		if (i >= 2 && s[i - 2] == ' ')
+			for (size_t w = 0; w < sizeof(words) / sizeof(*words); w++)
+				if (is_clause_word(s, i - 1, words[w]))
+					return i - 1 + strlen(words[w]);
+	}
+	/* Do not start in the middle of a UTF-8 sequence. */
+	while (lo > 0 && ((unsigned char)s[lo] & 0xC0) == 0x80)
+		lo--;
+	return lo;
+}
+
+static int
+rule_fires(struct rules_matcher *m, const struct rule *r, const char *s,
+    size_t len)
+{
+	int rc = any_match(m, &r->unless, s, len);
+
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	for (size_t i = 0; i < r->match.n; i++) {
+		size_t from = 0;
+
+		while (from <= len) {
+			rc = find(m, r->match.v[i], s, len, from);
+			if (rc <= 0) {
+				if (rc < 0)
+					return -1;
+				break;
+			}
+			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
+			size_t ms = ov[0], me = ov[1];
+
+			if (r->before.n == 0)
+				return 1;
+			size_t cs = clause_start(s, ms);
+
+			rc = any_match(m, &r->before, s + cs, ms - cs);
+			if (rc < 0)
+				return -1;
+			if (rc == 0)
+				return 1;
+			/* Negated here; a later occurrence may stand alone. */
+			from = me > ms ? me : ms + 1;
+			while (from < len && ((unsigned char)s[from] & 0xC0) == 0x80)
+				from++;
+		}
+	}
+	return 0;
+}
+
+int
+rules_match(struct rules_matcher *m, int target, const char *text, size_t len,
+    const char **rule_name)
+{
+	const struct rules_set *rs = m->rs;
+	int rc;
+
+	if (target < 0 || target >= RULES_NTARGETS || rs->nby_target[target] == 0)
+		return 0;
+	if (rs->prefilter[target]) {
+		rc = find(m, rs->prefilter[target], text, len, 0);
+		if (rc <= 0)
+			return rc;
+	}
+	for (size_t i = 0; i < rs->nby_target[target]; i++) {
+		const struct rule *r = &rs->rules[rs->by_target[target][i]];
+
+		rc = rule_fires(m, r, text, len);
+		if (rc != 0) {
+			if (rc > 0 && rule_name)
+				*rule_name = r->name;
+			return rc;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,206 @@
+/*
+ * trim.c - cut quoted mail, signatures and footers (see trim.h).
+ *
+ * What counts as an attribution, a signature or boilerplate is data, in
+ * the trimming rules; this file only applies them line by line.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trim.h"
+
+#define TRIM_HEADER_WINDOW 6	/* lines the header rules see at once */
+
+struct line {
+	const char *s;
+	size_t len;
+};
+
+/* Split into lines without their line ends. */
+static struct line *
+split_lines(const char *in, size_t len, size_t *count)
+{
+	size_t n = 0, cap = 64;
+	struct line *v = xmalloc(cap * sizeof(*v));
+
+	for (size_t i = 0; i <= len;) {
+		const char *nl = i < len ? memchr(in + i, '\n', len - i) : NULL;
+		size_t e = nl ? (size_t)(nl - in) : len;
+
+		if (n == cap) {
+			cap *= 2;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[n].s = in + i;
+		v[n].len = e - i;
+		while (v[n].len && (v[n].s[v[n].len - 1] == '\r' ||
+		    v[n].s[v[n].len - 1] == ' ' || v[n].s[v[n].len - 1] == '\t'))
+			v[n].len--;
+		n++;
+		if (nl == NULL)
+			break;
+		i = e + 1;
+	}
+	*count = n;
+	return v;
+}
+
+static int
+is_blank(const struct line *l)
+{
+	for (size_t i = 0; i < l->len; i++)
+		if (!isspace((unsigned char)l->s[i]))
+			return 0;
+	return 1;
+}
+
+static int
+is_quoted(const struct line *l)
+{
+	size_t i = 0;
+
+	while (i < l->len && (l->s[i] == ' ' || l->s[i] == '\t'))
+		i++;
+	return i < l->len && l->s[i] == '>';
+}
+
+/* A line with no letter or digit: a rule, a decoration, a lone mark. */
+static int
+is_decoration(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (isalnum(c))
+			return 0;
+		/* Non-ASCII: letters of other scripts count as words,
+		 * except Gmail's lone U+1427 marker. */
+		if (c >= 0x80) {
+			if (len - i >= 3 && memcmp(s + i, "\xe1\x90\xa7", 3) == 0) {
+				i += 2;
+				continue;
+			}
+			if (c >= 0xC0 && !(c == 0xE2 && i + 1 < len &&
+			    (unsigned char)s[i + 1] == 0x80))	/* U+20xx punctuation */
+				return 0;
+		}
+	}
+	return 1;
+}
+
+static int
+match_line(struct rules_matcher *m, int target, const struct line *l)
+{
+	return rules_match(m, target, l->s, l->len, NULL);
+}
+
+/* Does a quoted message's header block start at line i?  The header
+ * rules see this line and the next few joined by newlines. */
+static int
+header_block(struct rules_matcher *m, struct line *v, size_t n, size_t i)
+{
+	struct strbuf sb;
+	int rc;
+
+	sb_init(&sb, 4096);
+	for (size_t k = i; k < n && k <= i + TRIM_HEADER_WINDOW - 1; k++) {
+		if (k > i)
+			sb_putc(&sb, '\n');
+		sb_append(&sb, v[k].s, v[k].len);
+	}
+	rc = rules_match(m, RULES_T_HEADER, sb.s ? sb.s : "", sb.len, NULL);
+	sb_free(&sb);
+	return rc;
+}
+
+/* Is line i a cut line, alone or with the next (attributions that a
+ * client wrapped over two lines)? */
+static int
+cut_here(struct rules_matcher *m, struct line *v, size_t n, size_t i)
+{
+	int rc = match_line(m, RULES_T_CUT, &v[i]);
+
+	if (rc != 0 || i + 1 >= n || is_blank(&v[i + 1]) || is_blank(&v[i]))
+		return rc;
+	char joined[1024];
+	size_t a = v[i].len, b = v[i + 1].len;
+
+	if (a + b + 2 > sizeof(joined))
+		return 0;
+	memcpy(joined, v[i].s, a);
+	joined[a] = ' ';
+	memcpy(joined + a + 1, v[i + 1].s, b);
+	return rules_match(m, RULES_T_CUT, joined, a + 1 + b, NULL);
+}
+
+int
+trim_text(struct rules_matcher *m, const char *in, size_t len,
+    struct strbuf *out)
+{
+	size_t n;
+	struct line *v = split_lines(in, len, &n);
+	size_t start = out->len;
+	int rc = 0, kept = 0, top_cut = 0, quoted_after_top = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (is_quoted(&v[i])) {
+			quoted_after_top |= top_cut;
+			continue;
+		}
+		if (is_blank(&v[i])) {
+			if (kept)
+				sb_putc(out, '\n');
+			continue;
+		}
+		/* Bottom-posting: an attribution and its quote at the very
+		 * top, then the reply.  Unquoted text straight after a top
+		 * cut is the quoted message itself: stop there. */
+		if (top_cut && !quoted_after_top)
+			break;
+		top_cut = 0;
+		if ((rc = cut_here(m, v, n, i)) != 0 ||
+		    (rc = header_block(m, v, n, i)) != 0) {
+			if (rc > 0 && !kept) {
+				top_cut = 1;
+				quoted_after_top = 0;
+				/* a two-line attribution: skip its second line */
+				if (i + 1 < n && !is_quoted(&v[i + 1]) &&
+				    match_line(m, RULES_T_CUT, &v[i]) == 0)
+					i++;
+				rc = 0;
+				continue;
+			}
+			break;
+		}
+		if ((rc = match_line(m, RULES_T_DROP, &v[i])) != 0) {
+			if (rc < 0)
+				break;
+			rc = 0;
+			continue;
+		}
+		sb_append(out, v[i].s, v[i].len);
+		sb_putc(out, '\n');
+		kept = 1;
+	}
+	free(v);
+	if (rc > 0)
+		rc = 0;
+
+	/* Drop trailing blank and decoration lines ("--", "____", "***"). */
+	for (;;) {
+		while (out->len > start && (out->s[out->len - 1] == '\n' ||
+		    out->s[out->len - 1] == ' '))
+			out->len--;
+		size_t ls = out->len;
+
+		while (ls > start && out->s[ls - 1] != '\n')
+			ls--;
+		if (out->len == start || !is_decoration(out->s + ls, out->len - ls))
+			break;
+		out->len = ls;
+	}
+	if (out->s)
+		out->s[out->len] = '\0';
+	return rc;
+}
