@@ -35,7 +35,7 @@ LDLIBS     += $(PKG_LIBS) -lpthread
 
 # The engine, shared by the three front ends (DESIGN.md's pipeline).
 ENGINE = util log care config rules html trim extract scope analyze \
-         policy report pipeline journal
+         policy report pipeline journal mta
 ENGINE_OBJS = $(ENGINE:%=$(BUILD)/%.o)
 PROGS = $(BUILD)/care-check $(BUILD)/care-milter $(BUILD)/care-review
 
@@ -119,8 +119,9 @@ check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory test-all
 
--include tests/milter/milter.mk
--include tests/bench/bench.mk
+# Each test area brings its own fragment; it adds its targets to
+# EXTRA_CHECKS when they belong in make check.
+-include $(sort $(wildcard tests/*/*.mk))
 
 test-all: unit-tests corpus-tests contract-tests $(EXTRA_CHECKS)
 	@echo "care-milter: all tests passed"
