@@ -26,6 +26,7 @@ enum rules_target {
 	RULES_T_CUT = CARE_NELEMENTS + CARE_NISSUES,	/* cut here and below */
 	RULES_T_DROP,		/* drop this line */
 	RULES_T_HEADER,		/* a header line of quoted mail */
+	RULES_T_SIGNOFF,	/* a valediction line: the signature follows */
 	RULES_NTARGETS
 };
 
@@ -42,6 +43,7 @@ void rules_free(struct rules_set *rs);
 size_t rules_count(const struct rules_set *rs);
 
 struct rules_matcher *rules_matcher_new(const struct rules_set *rs);
+const struct rules_set *rules_matcher_set(const struct rules_matcher *m);
 void rules_matcher_free(struct rules_matcher *m);
 
 /* Does any rule of 'target' fire on this sentence (or line)?
@@ -51,7 +53,14 @@ void rules_matcher_free(struct rules_matcher *m);
 int rules_match(struct rules_matcher *m, int target, const char *text,
     size_t len, const char **rule_name);
 
-/* Target name to number: element, issue kind, cut, drop, header. */
+/* Target name to number: element, issue kind, cut, drop, header,
+ * signoff. */
 int rules_target_lookup(const char *name);
+
+/* "exclude A when B": a sentence on which B fires gives no evidence for
+ * A (a conditional apology is never an acknowledgment).  Fills 'when'
+ * with the targets that exclude 'target'; returns how many. */
+size_t rules_excluders(const struct rules_set *rs, int target, int *when,
+    size_t max);
 
 #endif

@@ -264,6 +264,25 @@ record(struct care_finding *f, const char *s, size_t len, const char *rule)
 	f->rule = xstrdup(rule ? rule : "");
 }
 
+/* Does any excluder of 'target' fire on this sentence? */
+static int
+excluded(struct analysis *a, int target, const char *s, size_t len)
+{
+	int when[RULES_NTARGETS];
+	size_t n = rules_excluders(rules_matcher_set(a->m), target, when,
+	    RULES_NTARGETS);
+
+	for (size_t i = 0; i < n; i++) {
+		int rc = rules_match(a->m, when[i], s, len, NULL);
+
+		if (rc < 0)
+			a->limit_hit = 1;
+		if (rc != 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 on_sentence(void *arg, const char *s, size_t len)
 {
@@ -284,7 +303,7 @@ on_sentence(void *arg, const char *s, size_t len)
 			a->limit_hit = 1;
 			continue;	/* the other targets still get a say */
 		}
-		if (rc > 0)
+		if (rc > 0 && !excluded(a, t, s, len))
 			record(f, s, len, rule);
 	}
 	return pending ? 0 : 1;	/* stop once everything is found */

@@ -118,7 +118,9 @@ entity(const char *s, size_t len, struct strbuf *out)
 		/* cp1252's C1 range is what HTML writers mean by &#146; */
 		if (cp == 0x92 || cp == 0x91)
 			cp = cp == 0x92 ? 0x2019 : 0x2018;
-		if (cp == 0xA0)
+		/* A reference to a control character (&#10;, &#27;) is white
+		 * space at most: the text never carries a raw control. */
+		if (cp == 0xA0 || cp < 0x20 || cp == 0x7F)
 			cp = ' ';
 		utf8_put(out, cp);
 		return i;

@@ -13,6 +13,8 @@
  *                            just before the match (negation: "can't")
  *     example TEXT           a sentence the rule must fire on
  *     counter TEXT           a sentence the rule must not fire on
+ *   exclude TARGET when TARGET   a sentence on which the second fires
+ *                            gives no evidence for the first
  *
  * A line whose first non-blank character is '|' continues the previous
  * pattern as one more alternative.  Examples and counter-examples are
@@ -64,6 +66,7 @@ struct rules_set {
 	size_t *by_target[RULES_NTARGETS];	/* rule indexes per target */
 	size_t nby_target[RULES_NTARGETS];
 	pcre2_code *prefilter[RULES_NTARGETS];
+	unsigned excluded_by[RULES_NTARGETS];	/* bit set of targets */
 	unsigned match_limit, depth_limit;
 	char **files;
 	size_t nfiles;
@@ -88,7 +91,9 @@ struct loader {
 	struct rule *cur;	/* the rule being read, NULL before the first */
 };
 
-static const char *const trim_target_names[] = {"cut", "drop", "header"};
+static const char *const trim_target_names[] = {
+	"cut", "drop", "header", "signoff"
+};
 
 static void
 ld_error(struct loader *ld, int line, const char *fmt, ...)
@@ -118,7 +123,7 @@ rules_target_lookup(const char *name)
 		return i;
 	if ((i = care_issue_lookup(name)) >= 0)
 		return RULES_T_ISSUE0 + i;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (str_casecmp_ascii(name, trim_target_names[i]) == 0)
 			return RULES_T_CUT + i;
 	return -1;
@@ -317,6 +322,39 @@ out:
 
 /* An example or counter-example; "\\n" in it stands for a line break,
  * for the header rules that look at several lines. */
+/* exclude A when B */
+static void
+do_exclude(struct loader *ld, char *args)
+{
+	char **w = str_list_split(args, NULL);
+	int a, b;
+
+	ld->cur = NULL;
+	if (w[0] == NULL || w[1] == NULL || strcmp(w[1], "when") != 0 ||
+	    w[2] == NULL || w[3] != NULL)
+		ld_error(ld, ld->line, "exclude needs: exclude TARGET when TARGET");
+	else if ((a = rules_target_lookup(w[0])) < 0 || a >= RULES_T_CUT ||
+	    (b = rules_target_lookup(w[2])) < 0 || b >= RULES_T_CUT || a == b)
+		ld_error(ld, ld->line, "exclude takes two different elements or "
+		    "issue kinds");
+	else
+		ld->rs->excluded_by[a] |= 1u << b;
+	str_list_free(w);
+}
+
+size_t
+rules_excluders(const struct rules_set *rs, int target, int *when, size_t max)
+{
+	size_t n = 0;
+
+	if (target < 0 || target >= RULES_NTARGETS)
+		return 0;
+	for (int t = 0; t < RULES_NTARGETS && n < max; t++)
+		if (rs->excluded_by[target] & (1u << t))
+			when[n++] = t;
+	return n;
+}
+
 static void
 add_text(char ***v, size_t *n, const char *s)
 {
@@ -351,6 +389,10 @@ do_line(struct loader *ld, char *s)
 	}
 	if (strcmp(kw, "rule") == 0) {
 		do_rule(ld, args);
+		return;
+	}
+	if (strcmp(kw, "exclude") == 0) {
+		do_exclude(ld, args);
 		return;
 	}
 	int known = strcmp(kw, "match") == 0 || strcmp(kw, "unless") == 0 ||
@@ -589,6 +631,12 @@ rules_matcher_new(const struct rules_set *rs)
 	return m;
 }
 
+const struct rules_set *
+rules_matcher_set(const struct rules_matcher *m)
+{
+	return m->rs;
+}
+
 void
 rules_matcher_free(struct rules_matcher *m)
 {
@@ -653,6 +701,9 @@ clause_start(const char *s, size_t at)
 
 		if (c == ',' || c == ';' || c == ':' || c == '(' || c == ')' ||
 		    c == '.' || c == '!' || c == '?')
+			return i;
+		/* a dash between spaces joins two clauses */
+		if (c == '-' && i >= 2 && s[i - 2] == ' ' && s[i] == ' ')
 			return i;
 		if (i >= 2 && s[i - 2] == ' ')
 			for (size_t w = 0; w < sizeof(words) / sizeof(*words); w++)

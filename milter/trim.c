@@ -11,6 +11,8 @@
 #include "trim.h"
 
 #define TRIM_HEADER_WINDOW 6	/* lines the header rules see at once */
+#define TRIM_NAME_LINES 2	/* lines kept after a sign-off: name, team */
+#define TRIM_NAME_MAX 60	/* bytes: longer is text, not a name */
 
 struct line {
 	const char *s;
@@ -114,8 +116,8 @@ header_block(struct rules_matcher *m, struct line *v, size_t n, size_t i)
 	return rc;
 }
 
-/* Is line i a cut line, alone or with the next (attributions that a
- * client wrapped over two lines)? */
+/* Is line i a cut line alone (1), with the next (2: attributions that
+ * a client wrapped over two lines), or not (0)?  -1: regex limit. */
 static int
 cut_here(struct rules_matcher *m, struct line *v, size_t n, size_t i)
 {
@@ -131,7 +133,44 @@ cut_here(struct rules_matcher *m, struct line *v, size_t n, size_t i)
 	memcpy(joined, v[i].s, a);
 	joined[a] = ' ';
 	memcpy(joined + a + 1, v[i + 1].s, b);
-	return rules_match(m, RULES_T_CUT, joined, a + 1 + b, NULL);
+	rc = rules_match(m, RULES_T_CUT, joined, a + 1 + b, NULL);
+	return rc > 0 ? 2 : rc;
+}
+
+/* The first non-blank line at or after i, or n. */
+static size_t
+next_text(struct line *v, size_t n, size_t i)
+{
+	while (i < n && is_blank(&v[i]))
+		i++;
+	return i;
+}
+
+/* A sign-off ("Best regards,") followed by a short signature block:
+ * returns how many name lines follow it, or -1 when what follows is
+ * more text (then the line was no sign-off). */
+static int
+signature_follows(struct line *v, size_t n, size_t i)
+{
+	size_t k = next_text(v, n, i + 1);
+	int names = 0;
+
+	for (; k < n && names <= TRIM_NAME_LINES; k = next_text(v, n, k + 1)) {
+		if (v[k].len > TRIM_NAME_MAX && !is_quoted(&v[k]))
+			return names == 0 ? -1 : names;
+		/* "Von: ..." or an address: a header block, not a name */
+		if (memchr(v[k].s, ':', v[k].len) || memchr(v[k].s, '@', v[k].len))
+			break;
+		names++;
+	}
+	return names > TRIM_NAME_LINES ? TRIM_NAME_LINES : names;
+}
+
+static void
+keep(struct strbuf *out, const struct line *l)
+{
+	sb_append(out, l->s, l->len);
+	sb_putc(out, '\n');
 }
 
 int
@@ -141,34 +180,33 @@ trim_text(struct rules_matcher *m, const char *in, size_t len,
 	size_t n;
 	struct line *v = split_lines(in, len, &n);
 	size_t start = out->len;
-	int rc = 0, kept = 0, top_cut = 0, quoted_after_top = 0;
+	int rc = 0, kept = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (is_quoted(&v[i])) {
-			quoted_after_top |= top_cut;
+		if (is_quoted(&v[i]))
 			continue;
-		}
 		if (is_blank(&v[i])) {
 			if (kept)
 				sb_putc(out, '\n');
 			continue;
 		}
-		/* Bottom-posting: an attribution and its quote at the very
-		 * top, then the reply.  Unquoted text straight after a top
-		 * cut is the quoted message itself: stop there. */
-		if (top_cut && !quoted_after_top)
+		int cut = cut_here(m, v, n, i);
+
+		if (cut == 0)
+			cut = header_block(m, v, n, i);
+		if (cut < 0) {
+			rc = -1;
 			break;
-		top_cut = 0;
-		if ((rc = cut_here(m, v, n, i)) != 0 ||
-		    (rc = header_block(m, v, n, i)) != 0) {
-			if (rc > 0 && !kept) {
-				top_cut = 1;
-				quoted_after_top = 0;
-				/* a two-line attribution: skip its second line */
-				if (i + 1 < n && !is_quoted(&v[i + 1]) &&
-				    match_line(m, RULES_T_CUT, &v[i]) == 0)
-					i++;
-				rc = 0;
+		}
+		if (cut > 0) {
+			/* An attribution followed by '>' quotes: bottom-posting
+			 * or inline answers; the unquoted lines after it are the
+			 * agent's.  Followed by anything else, it is the start
+			 * of the quoted message: stop. */
+			size_t after = next_text(v, n, i + (size_t)cut);
+
+			if (after < n && is_quoted(&v[after])) {
+				i = after - 1;
 				continue;
 			}
 			break;
@@ -179,13 +217,28 @@ trim_text(struct rules_matcher *m, const char *in, size_t len,
 			rc = 0;
 			continue;
 		}
-		sb_append(out, v[i].s, v[i].len);
-		sb_putc(out, '\n');
+		if (kept && (rc = match_line(m, RULES_T_SIGNOFF, &v[i])) != 0) {
+			int names = rc > 0 ? signature_follows(v, n, i) : 0;
+
+			if (rc < 0)
+				break;
+			rc = 0;
+			if (names >= 0) {
+				/* Keep the sign-off and the name; the company
+				 * block, footers and banners below are not the
+				 * agent's words. */
+				keep(out, &v[i]);
+				for (size_t k = next_text(v, n, i + 1); names > 0 && k < n;
+				    k = next_text(v, n, k + 1), names--)
+					if (!is_quoted(&v[k]))
+						keep(out, &v[k]);
+				break;
+			}
+		}
+		keep(out, &v[i]);
 		kept = 1;
 	}
 	free(v);
-	if (rc > 0)
-		rc = 0;
 
 	/* Drop trailing blank and decoration lines ("--", "____", "***"). */
 	for (;;) {
