@@ -34,7 +34,7 @@ CPPFLAGS   += -D_GNU_SOURCE -Iinclude -DCARE_SYSCONFDIR='"$(SYSCONFDIR)"' $(PKG_
 LDLIBS     += $(PKG_LIBS) -lpthread
 
 # The engine, shared by the three front ends (DESIGN.md's pipeline).
-ENGINE = util log care config rules html trim extract scope analyze \
+ENGINE = util log care config prefilter rules html trim extract scope analyze \
          policy report pipeline journal mta
 ENGINE_OBJS = $(ENGINE:%=$(BUILD)/%.o)
 PROGS = $(BUILD)/care-check $(BUILD)/care-milter $(BUILD)/care-review

@@ -46,6 +46,11 @@ struct rules_matcher *rules_matcher_new(const struct rules_set *rs);
 const struct rules_set *rules_matcher_set(const struct rules_matcher *m);
 void rules_matcher_free(struct rules_matcher *m);
 
+/* Scan a sentence once with the literal prefilter; the rules_match()
+ * calls that follow on the same text (same pointer and length) reuse the
+ * result.  Without it, rules_match() scans the text itself. */
+void rules_prepare(struct rules_matcher *m, const char *text, size_t len);
+
 /* Does any rule of 'target' fire on this sentence (or line)?
  * Returns 1 and sets *rule_name, 0 when none does, -1 when the PCRE2
  * match limit stopped a pattern (the caller treats that as an internal

@@ -289,6 +289,7 @@ on_sentence(void *arg, const char *s, size_t len)
 	struct analysis *a = arg;
 	int pending = 0;
 
+	rules_prepare(a->m, s, len);
 	for (int t = 0; t < RULES_T_CUT; t++) {
 		struct care_finding *f = t < CARE_NELEMENTS ? &a->v->elements[t]
 		    : &a->v->issues[t - RULES_T_ISSUE0];

@@ -21,9 +21,9 @@
  * checked at load, so a rule that no longer does what it says is a load
  * error, reported like any other as FILE:LINE: message.
  *
- * Matching cost is kept down by a prefilter per target: one combined
- * pattern of all its rules' match patterns.  Most sentences fail it, and
- * only those that pass are tried rule by rule.
+ * Matching cost is kept down by a literal prefilter (prefilter.h): one
+ * pass over a sentence finds which match patterns could possibly match
+ * it, and only those are given to PCRE2.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prefilter.h"
 #include "rules.h"
 #include "util.h"
 
@@ -48,7 +49,7 @@ struct rule {
 	char *name;
 	int target;
 	struct pattern_list match, unless, before;
-	char *match_src;	/* the match patterns joined, for the prefilter */
+	int *match_pf;		/* prefilter id of each match pattern */
 	char **examples, **counters;
 	size_t nexamples, ncounters;
 	const char *file;	/* interned in the set */
@@ -65,7 +66,7 @@ struct rules_set {
 	size_t n, cap;
 	size_t *by_target[RULES_NTARGETS];	/* rule indexes per target */
 	size_t nby_target[RULES_NTARGETS];
-	pcre2_code *prefilter[RULES_NTARGETS];
+	struct prefilter *pf;
 	unsigned excluded_by[RULES_NTARGETS];	/* bit set of targets */
 	unsigned match_limit, depth_limit;
 	char **files;
@@ -77,6 +78,10 @@ struct rules_matcher {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;
+	unsigned char *found;	/* prefilter result for ... */
+	const char *ptext;	/* ... this text, when 'prepared' */
+	size_t plen;
+	int prepared;
 };
 
 struct loader {
@@ -207,16 +212,13 @@ plist_add(struct loader *ld, struct pattern_list *pl, const char *src)
 	if (x == NULL)
 		return;
 	if ((re = compile(ld, x)) != NULL) {
+		if (pl == &ld->cur->match) {
+			ld->cur->match_pf = xrealloc(ld->cur->match_pf,
+			    (pl->n + 1) * sizeof(int));
+			ld->cur->match_pf[pl->n] = prefilter_add(ld->rs->pf, x);
+		}
 		pl->v = xrealloc(pl->v, (pl->n + 1) * sizeof(*pl->v));
 		pl->v[pl->n++] = re;
-		if (pl == &ld->cur->match) {
-			char *joined = ld->cur->match_src
-			    ? xasprintf("%s|(?:%s)", ld->cur->match_src, x)
-			    : xasprintf("(?:%s)", x);
-
-			free(ld->cur->match_src);
-			ld->cur->match_src = joined;
-		}
 	}
 	free(x);
 }
@@ -485,7 +487,7 @@ static void
 rule_free(struct rule *r)
 {
 	free(r->name);
-	free(r->match_src);
+	free(r->match_pf);
 	plist_free(&r->match);
 	plist_free(&r->unless);
 	plist_free(&r->before);
@@ -505,11 +507,9 @@ rules_free(struct rules_set *rs)
 	for (size_t i = 0; i < rs->n; i++)
 		rule_free(&rs->rules[i]);
 	free(rs->rules);
-	for (int t = 0; t < RULES_NTARGETS; t++) {
+	for (int t = 0; t < RULES_NTARGETS; t++)
 		free(rs->by_target[t]);
-		if (rs->prefilter[t])
-			pcre2_code_free(rs->prefilter[t]);
-	}
+	prefilter_free(rs->pf);
 	for (size_t i = 0; i < rs->nfiles; i++)
 		free(rs->files[i]);
 	free(rs->files);
@@ -522,34 +522,24 @@ rules_count(const struct rules_set *rs)
 	return rs->n;
 }
 
-/* Index the rules by target and build each target's prefilter. */
+/* Index the rules by target and build the prefilter. */
 static void
 index_rules(struct rules_set *rs)
 {
-	for (int t = 0; t < RULES_NTARGETS; t++) {
-		struct strbuf sb;
-
-		sb_init(&sb, 0);
+	for (int t = 0; t < RULES_NTARGETS; t++)
 		for (size_t i = 0; i < rs->n; i++) {
-			struct rule *r = &rs->rules[i];
-
-			if (r->target != t || r->match_src == NULL)
+			if (rs->rules[i].target != t || rs->rules[i].match.n == 0)
 				continue;
 			rs->by_target[t] = xrealloc(rs->by_target[t],
 			    (rs->nby_target[t] + 1) * sizeof(size_t));
 			rs->by_target[t][rs->nby_target[t]++] = i;
-			if (sb.len)
-				sb_putc(&sb, '|');
-			sb_puts(&sb, r->match_src);
 		}
-		if (sb.len)
-			rs->prefilter[t] = compile(NULL, sb.s);
-		sb_free(&sb);
-	}
+	prefilter_build(rs->pf);
 }
 
 static int rule_fires(struct rules_matcher *m, const struct rule *r,
     const char *s, size_t len);
+static void prepare(struct rules_matcher *m, const char *text, size_t len);
 
 /* Each rule's examples must fire it, and its counters must not: the rule
  * itself, whatever the other rules of its target do. */
@@ -567,11 +557,13 @@ check_examples(struct loader *ld)
 			continue;
 		}
 		for (size_t k = 0; k < r->nexamples; k++)
-			if (rule_fires(m, r, r->examples[k], strlen(r->examples[k])) != 1)
+			if ((prepare(m, r->examples[k], strlen(r->examples[k])),
+			    rule_fires(m, r, r->examples[k], strlen(r->examples[k]))) != 1)
 				ld_error(ld, r->line, "rule \"%s\" does not match its "
 				    "example \"%s\"", r->name, r->examples[k]);
 		for (size_t k = 0; k < r->ncounters; k++)
-			if (rule_fires(m, r, r->counters[k], strlen(r->counters[k])) != 0)
+			if ((prepare(m, r->counters[k], strlen(r->counters[k])),
+			    rule_fires(m, r, r->counters[k], strlen(r->counters[k]))) != 0)
 				ld_error(ld, r->line, "rule \"%s\" matches its counter-"
 				    "example \"%s\"", r->name, r->counters[k]);
 	}
@@ -585,6 +577,7 @@ rules_load(char *const *files, unsigned match_limit, unsigned depth_limit,
 	struct loader ld = {0};
 
 	ld.rs = xcalloc(1, sizeof(*ld.rs));
+	ld.rs->pf = prefilter_new();
 	ld.rs->match_limit = match_limit;
 	ld.rs->depth_limit = depth_limit;
 	ld.errfn = errfn;
@@ -622,6 +615,7 @@ rules_matcher_new(const struct rules_set *rs)
 	m->md = pcre2_match_data_create(1, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
 	m->jit_stack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
+	m->found = xmalloc(prefilter_state_size(rs->pf));
 	if (m->md == NULL || m->mctx == NULL)
 		xmalloc((size_t)-1);	/* the one out-of-memory path */
 	pcre2_set_match_limit(m->mctx, rs->match_limit);
@@ -644,6 +638,7 @@ rules_matcher_free(struct rules_matcher *m)
 		return;
 	pcre2_match_data_free(m->md);
 	pcre2_match_context_free(m->mctx);
+	free(m->found);
 	if (m->jit_stack)
 		pcre2_jit_stack_free(m->jit_stack);
 	free(m);
@@ -676,19 +671,20 @@ any_match(struct rules_matcher *m, const struct pattern_list *pl,
 	return 0;
 }
 
+/* Is the word w, followed by a space, at s[at] (within s[0..len))? */
 static int
-is_clause_word(const char *s, size_t at, const char *w)
+is_clause_word(const char *s, size_t len, size_t at, const char *w)
 {
 	size_t n = strlen(w);
 
-	return str_ncasecmp_ascii(s + at, w, n) == 0 &&
+	return at + n < len && str_ncasecmp_ascii(s + at, w, n) == 0 &&
 	    (at == 0 || s[at - 1] == ' ') && s[at + n] == ' ';
 }
 
 /* Where the clause holding position 'at' starts: after the last
  * punctuation or conjunction, and no more than a window back. */
 static size_t
-clause_start(const char *s, size_t at)
+clause_start(const char *s, size_t len, size_t at)
 {
 	static const char *const words[] = {
 		"but", "however", "although", "though", "and", "so", "instead",
@@ -703,11 +699,11 @@ clause_start(const char *s, size_t at)
 		    c == '.' || c == '!' || c == '?')
 			return i;
 		/* a dash between spaces joins two clauses */
-		if (c == '-' && i >= 2 && s[i - 2] == ' ' && s[i] == ' ')
+		if (c == '-' && i >= 2 && s[i - 2] == ' ' && i < len && s[i] == ' ')
 			return i;
 		if (i >= 2 && s[i - 2] == ' ')
 			for (size_t w = 0; w < sizeof(words) / sizeof(*words); w++)
-				if (is_clause_word(s, i - 1, words[w]))
+				if (is_clause_word(s, len, i - 1, words[w]))
 					return i - 1 + strlen(words[w]);
 	}
 	/* Do not start in the middle of a UTF-8 sequence. */
@@ -716,16 +712,48 @@ clause_start(const char *s, size_t at)
 	return lo;
 }
 
+/* Run the prefilter over 'text' for the rules_match() calls on it. */
+static void
+prepare(struct rules_matcher *m, const char *text, size_t len)
+{
+	prefilter_scan(m->rs->pf, text, len, m->found);
+	m->ptext = text;
+	m->plen = len;
+	m->prepared = 1;
+}
+
+void
+rules_prepare(struct rules_matcher *m, const char *text, size_t len)
+{
+	prepare(m, text, len);
+}
+
+/* Could any match pattern of r match the prepared text? */
+static int
+rule_possible(const struct rules_matcher *m, const struct rule *r)
+{
+	for (size_t i = 0; i < r->match.n; i++)
+		if (prefilter_may_match(m->rs->pf, r->match_pf[i], m->found))
+			return 1;
+	return 0;
+}
+
+/* Does r fire on s?  The prefilter must have been run on s. */
 static int
 rule_fires(struct rules_matcher *m, const struct rule *r, const char *s,
     size_t len)
 {
-	int rc = any_match(m, &r->unless, s, len);
+	int rc;
 
-	if (rc != 0)
+	if (!rule_possible(m, r))
+		return 0;
+	if ((rc = any_match(m, &r->unless, s, len)) != 0)
 		return rc < 0 ? -1 : 0;
 	for (size_t i = 0; i < r->match.n; i++) {
 		size_t from = 0;
+
+		if (!prefilter_may_match(m->rs->pf, r->match_pf[i], m->found))
+			continue;
 
 		while (from <= len) {
 			rc = find(m, r->match.v[i], s, len, from);
@@ -739,7 +767,7 @@ rule_fires(struct rules_matcher *m, const struct rule *r, const char *s,
 
 			if (r->before.n == 0)
 				return 1;
-			size_t cs = clause_start(s, ms);
+			size_t cs = clause_start(s, len, ms);
 
 			rc = any_match(m, &r->before, s + cs, ms - cs);
 			if (rc < 0)
@@ -764,10 +792,11 @@ rules_match(struct rules_matcher *m, int target, const char *text, size_t len,
 
 	if (target < 0 || target >= RULES_NTARGETS || rs->nby_target[target] == 0)
 		return 0;
-	if (rs->prefilter[target]) {
-		rc = find(m, rs->prefilter[target], text, len, 0);
-		if (rc <= 0)
-			return rc;
+	/* The prefilter result is reused only for the very text that
+	 * rules_prepare() was given; anything else is scanned afresh. */
+	if (!(m->prepared && m->ptext == text && m->plen == len)) {
+		prefilter_scan(rs->pf, text, len, m->found);
+		m->prepared = 0;
 	}
 	for (size_t i = 0; i < rs->nby_target[target]; i++) {
 		const struct rule *r = &rs->rules[rs->by_target[target][i]];

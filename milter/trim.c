@@ -11,6 +11,7 @@
 #include "trim.h"
 
 #define TRIM_HEADER_WINDOW 6	/* lines the header rules see at once */
+#define TRIM_MAX_LINE 4096	/* bytes of one line the line rules see */
 #define TRIM_NAME_LINES 2	/* lines kept after a sign-off: name, team */
 #define TRIM_NAME_MAX 60	/* bytes: longer is text, not a name */
 
@@ -91,10 +92,21 @@ is_decoration(const char *s, size_t len)
 	return 1;
 }
 
+/* The rules see at most the first TRIM_MAX_LINE bytes of a line (cut at
+ * a character boundary): attributions, sign-offs and boilerplate are
+ * short, and a line of 100,000 dashes must not make one rule exhaust
+ * the regex match limit and so leave the whole message unjudged. */
 static int
 match_line(struct rules_matcher *m, int target, const struct line *l)
 {
-	return rules_match(m, target, l->s, l->len, NULL);
+	size_t len = l->len;
+
+	if (len > TRIM_MAX_LINE) {
+		len = TRIM_MAX_LINE;
+		while (len > 0 && ((unsigned char)l->s[len] & 0xC0) == 0x80)
+			len--;
+	}
+	return rules_match(m, target, l->s, len, NULL);
 }
 
 /* Does a quoted message's header block start at line i?  The header
@@ -190,6 +202,7 @@ trim_text(struct rules_matcher *m, const char *in, size_t len,
 				sb_putc(out, '\n');
 			continue;
 		}
+		rules_prepare(m, v[i].s, v[i].len);	/* one prefilter pass a line */
 		int cut = cut_here(m, v, n, i);
 
 		if (cut == 0)

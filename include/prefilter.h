@@ -1,0 +1,39 @@
+/*
+ * prefilter.h - literal prefilter for the rules' regular expressions.
+ *
+ * For each pattern, prefilter_add() works out a set of literal strings
+ * of which every match must contain at least one (its "factors": for
+ * \bsorry (?:for|about)\b that is {"sorry"}).  prefilter_build() puts all
+ * factors of all patterns in one Aho-Corasick automaton; prefilter_scan()
+ * runs it once over a sentence, and prefilter_may_match() then says, for
+ * free, which patterns cannot match it.  Only the others are given to
+ * PCRE2.  This never changes a result: a pattern whose factors cannot be
+ * worked out is always tried.  Comparison is ASCII-caseless, like the
+ * rules; bytes outside a small alphabet are folded together, which can
+ * only make a pattern look possible when it is not.
+ */
+#ifndef CARE_PREFILTER_H
+#define CARE_PREFILTER_H
+
+#include <stddef.h>
+
+struct prefilter;
+
+struct prefilter *prefilter_new(void);
+void prefilter_free(struct prefilter *pf);
+
+/* Register a pattern (PCRE2 source); returns its id. */
+int prefilter_add(struct prefilter *pf, const char *pattern);
+void prefilter_build(struct prefilter *pf);
+
+/* Bytes needed for the 'found' set of prefilter_scan(). */
+size_t prefilter_state_size(const struct prefilter *pf);
+void prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
+    unsigned char *found);
+int prefilter_may_match(const struct prefilter *pf, int id,
+    const unsigned char *found);
+
+/* For tests: how many patterns have factors (are filtered). */
+size_t prefilter_filtered(const struct prefilter *pf);
+
+#endif

@@ -1,0 +1,671 @@
+/*
+ * prefilter.c - literal factors of regular expressions, and one
+ * Aho-Corasick automaton to find them all in a single pass (see
+ * prefilter.h).
+ *
+ * Factor analysis walks the pattern source with a small recursive
+ * parser.  Each node yields two sets of strings: 'exact', every string
+ * the node can match (when that is a small finite set), and 'fac', a set
+ * of which every match contains one.  A concatenation keeps the best
+ * (longest shortest string) of its parts' sets, an alternation the union
+ * of its branches', and anything the parser does not understand yields
+ * "unknown", which is always safe: a pattern without factors is always
+ * given to PCRE2.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prefilter.h"
+#include "util.h"
+
+#define PF_MAX_SET 64		/* strings in a set before it is "unknown" */
+#define PF_MAX_LEN 48		/* bytes in a string, likewise */
+#define PF_MIN_FACTOR 3		/* a shorter factor filters nothing */
+#define PF_NSYM 40		/* a-z 0-9 space ' - other */
+
+struct sset {
+	int known;		/* 0: unknown (any string) */
+	char **v;
+	size_t n;
+};
+
+struct info {
+	struct sset exact, fac;
+};
+
+struct parser {
+	const char *p;
+	int depth;
+};
+
+struct pattern {
+	int *factors;
+	size_t n;		/* 0: no factors, always tried */
+};
+
+struct prefilter {
+	char **factor;		/* distinct factors, lower case */
+	size_t nfactor;
+	int **fpat;		/* per factor: the patterns it makes possible */
+	size_t *nfpat;
+	unsigned char *always;	/* patterns without factors, as a bit set */
+	struct pattern *pat;
+	size_t npat, filtered;
+	/* the automaton */
+	int *go;		/* nstates * PF_NSYM */
+	int *fail, *out, *dict;	/* per state */
+	int *out_next;		/* per factor: next factor ending at the same state */
+	size_t nstates;
+};
+
+static struct sset
+set_unknown(void)
+{
+	struct sset s = {0, NULL, 0};
+
+	return s;
+}
+
+static struct sset
+set_one(const char *str, size_t len)
+{
+	struct sset s = {1, xmalloc(sizeof(char *)), 1};
+
+	s.v[0] = xstrndup(str, len);
+	return s;
+}
+
+static void
+set_free(struct sset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	*s = set_unknown();
+}
+
+static struct sset
+set_copy(const struct sset *a)
+{
+	struct sset s = {a->known, NULL, a->n};
+
+	if (a->n) {
+		s.v = xmalloc(a->n * sizeof(char *));
+		for (size_t i = 0; i < a->n; i++)
+			s.v[i] = xstrdup(a->v[i]);
+	}
+	return s;
+}
+
+static void
+info_free(struct info *x)
+{
+	set_free(&x->exact);
+	set_free(&x->fac);
+}
+
+static struct info
+info_unknown(void)
+{
+	struct info x = {set_unknown(), set_unknown()};
+
+	return x;
+}
+
+/* Zero-width: anchors, \b, lookarounds. */
+static struct info
+info_empty(void)
+{
+	struct info x = {set_one("", 0), set_unknown()};
+
+	return x;
+}
+
+/* How much a set filters: its shortest string, -1 when unknown.  A
+ * rare punctuation mark (':' of a header, '?' of a question) filters
+ * as well as a short word. */
+static int
+score(const struct sset *s)
+{
+	int min = 1 << 30;
+
+	if (!s->known || s->n == 0)
+		return -1;
+	for (size_t i = 0; i < s->n; i++) {
+		int l = (int)strlen(s->v[i]);
+
+		if (l == 1 && strchr(":?!@<>|#$", s->v[i][0]))
+			l = PF_MIN_FACTOR;
+		if (l < min)
+			min = l;
+	}
+	return min;
+}
+
+/* The better of two candidate factor sets, as a copy. */
+static struct sset
+best(const struct sset *a, const struct sset *b)
+{
+	int sa = score(a), sb = score(b);
+
+	if (sa < 0 && sb < 0)
+		return set_unknown();
+	if (sa > sb || (sa == sb && a->n <= b->n))
+		return set_copy(a);
+	return set_copy(b);
+}
+
+static struct info
+concat(struct info a, struct info b)
+{
+	struct info r = info_unknown();
+
+	if (a.exact.known && b.exact.known && a.exact.n * b.exact.n <= PF_MAX_SET) {
+		int ok = 1;
+
+		r.exact.known = 1;
+		r.exact.v = xmalloc((a.exact.n * b.exact.n + 1) * sizeof(char *));
+		for (size_t i = 0; i < a.exact.n && ok; i++)
+			for (size_t j = 0; j < b.exact.n && ok; j++) {
+				char *s = xasprintf("%s%s", a.exact.v[i], b.exact.v[j]);
+
+				r.exact.v[r.exact.n++] = s;
+				ok = strlen(s) <= PF_MAX_LEN;
+			}
+		if (!ok)
+			set_free(&r.exact);
+	}
+	struct sset c1 = best(&a.fac, &b.fac), c2 = best(&a.exact, &b.exact);
+	struct sset c3 = best(&c1, &c2);
+
+	r.fac = best(&c3, &r.exact);
+	set_free(&c1);
+	set_free(&c2);
+	set_free(&c3);
+	info_free(&a);
+	info_free(&b);
+	return r;
+}
+
+static void
+set_append(struct sset *dst, const struct sset *src)
+{
+	dst->v = xrealloc(dst->v, (dst->n + src->n + 1) * sizeof(char *));
+	for (size_t i = 0; i < src->n; i++)
+		dst->v[dst->n++] = xstrdup(src->v[i]);
+}
+
+static struct info
+alternate(struct info a, struct info b)
+{
+	struct info r = info_unknown();
+
+	if (a.exact.known && b.exact.known && a.exact.n + b.exact.n <= PF_MAX_SET) {
+		r.exact.known = 1;
+		set_append(&r.exact, &a.exact);
+		set_append(&r.exact, &b.exact);
+	}
+	struct sset fa = best(&a.fac, &a.exact), fb = best(&b.fac, &b.exact);
+
+	if (score(&fa) >= 0 && score(&fb) >= 0 && fa.n + fb.n <= 4 * PF_MAX_SET) {
+		r.fac.known = 1;
+		set_append(&r.fac, &fa);
+		set_append(&r.fac, &fb);
+	}
+	set_free(&fa);
+	set_free(&fb);
+	info_free(&a);
+	info_free(&b);
+	return r;
+}
+
+static struct info parse_alt(struct parser *ps);
+
+/* Skip a character class "[...]". */
+static void
+skip_class(struct parser *ps)
+{
+	ps->p++;		/* '[' */
+	if (*ps->p == '^')
+		ps->p++;
+	if (*ps->p == ']')
+		ps->p++;
+	while (*ps->p && *ps->p != ']') {
+		if (*ps->p == '\\' && ps->p[1])
+			ps->p++;
+		else if (*ps->p == '[' && ps->p[1] == ':') {
+			const char *e = strstr(ps->p, ":]");
+
+			if (e)
+				ps->p = e + 1;
+		}
+		ps->p++;
+	}
+	if (*ps->p)
+		ps->p++;
+}
+
+static struct info
+parse_group(struct parser *ps)
+{
+	int zero_width = 0;
+
+	ps->p++;		/* '(' */
+	if (*ps->p == '?') {
+		ps->p++;
+		if (*ps->p == '=' || *ps->p == '!') {
+			zero_width = 1;
+			ps->p++;
+		} else if (*ps->p == '<' && (ps->p[1] == '=' || ps->p[1] == '!')) {
+			zero_width = 1;
+			ps->p += 2;
+		} else if (*ps->p == '#') {
+			while (*ps->p && *ps->p != ')')
+				ps->p++;
+			if (*ps->p)
+				ps->p++;
+			return info_empty();
+		} else if (*ps->p == '<' || *ps->p == 'P' || *ps->p == '\'') {
+			while (*ps->p && *ps->p != '>' && *ps->p != '\'')
+				ps->p++;
+			if (*ps->p)
+				ps->p++;
+		} else if (*ps->p == ':' || *ps->p == '>' || *ps->p == '|') {
+			ps->p++;	/* plain, atomic or branch-reset group */
+		} else {
+			/* Inline flags: "(?i)" is zero-width, "(?i:" a group. */
+			const char *q = ps->p;
+
+			while (isalpha((unsigned char)*q) || *q == '-' || *q == '^')
+				q++;
+			if (*q == ')') {
+				ps->p = q + 1;
+				return info_empty();
+			}
+			if (*q == ':')
+				ps->p = q + 1;
+			else {
+				/* A construct we do not know: it may consume
+				 * text, so nothing is claimed about it. */
+				struct info in = parse_alt(ps);
+
+				info_free(&in);
+				if (*ps->p == ')')
+					ps->p++;
+				return info_unknown();
+			}
+		}
+	} else if (*ps->p == '*') {
+		/* verbs such as (*MARK): zero-width */
+		while (*ps->p && *ps->p != ')')
+			ps->p++;
+		if (*ps->p)
+			ps->p++;
+		return info_empty();
+	}
+	struct info in = parse_alt(ps);
+
+	if (*ps->p == ')')
+		ps->p++;
+	if (zero_width) {
+		info_free(&in);
+		return info_empty();
+	}
+	return in;
+}
+
+static struct info
+parse_escape(struct parser *ps)
+{
+	char c = ps->p[1];
+
+	ps->p += c ? 2 : 1;
+	if (c == '\0')
+		return info_unknown();
+	if (strchr("bBAzZGK", c))
+		return info_empty();
+	if (c == 'p' || c == 'P') {
+		if (*ps->p == '{') {
+			while (*ps->p && *ps->p != '}')
+				ps->p++;
+			if (*ps->p)
+				ps->p++;
+		} else if (*ps->p)
+			ps->p++;
+		return info_unknown();
+	}
+	if (c == 'x') {
+		if (*ps->p == '{') {
+			while (*ps->p && *ps->p != '}')
+				ps->p++;
+			if (*ps->p)
+				ps->p++;
+		} else
+			while (isxdigit((unsigned char)*ps->p))
+				ps->p++;
+		return info_unknown();
+	}
+	if (isalnum((unsigned char)c))
+		return info_unknown();	/* \w \s \d, \1, \t ... */
+	char lit = c;
+
+	return (struct info){set_one(&lit, 1), set_unknown()};
+}
+
+/* Apply a quantifier, if one follows. */
+static struct info
+quantify(struct parser *ps, struct info atom)
+{
+	long min = -1;
+	const char *p = ps->p;
+
+	if (*p == '?' || *p == '*')
+		min = 0, p++;
+	else if (*p == '+')
+		min = 1, p++;
+	else if (*p == '{' && isdigit((unsigned char)p[1])) {
+		char *e;
+		long lo = strtol(p + 1, &e, 10), hi = lo;
+
+		if (*e == ',') {
+			e++;
+			hi = isdigit((unsigned char)*e) ? strtol(e, &e, 10) : -1;
+		}
+		if (*e != '}')
+			return atom;	/* a literal '{' */
+		p = e + 1;
+		if (lo == 1 && hi == 1) {
+			ps->p = p;
+			if (*ps->p == '?' || *ps->p == '+')
+				ps->p++;
+			return atom;
+		}
+		min = lo;
+	} else
+		return atom;
+	ps->p = p;
+	if (*ps->p == '?' || *ps->p == '+')
+		ps->p++;	/* lazy or possessive */
+	struct info r = info_unknown();
+
+	if (min >= 1)
+		r.fac = best(&atom.fac, &atom.exact);
+	info_free(&atom);
+	return r;
+}
+
+static struct info
+parse_atom(struct parser *ps)
+{
+	unsigned char c = (unsigned char)*ps->p;
+
+	switch (c) {
+	case '(':
+		return parse_group(ps);
+	case '[':
+		skip_class(ps);
+		return info_unknown();
+	case '.':
+		ps->p++;
+		return info_unknown();
+	case '^':
+	case '$':
+		ps->p++;
+		return info_empty();
+	case '\\':
+		return parse_escape(ps);
+	default:
+		break;
+	}
+	if (c >= 0x80) {
+		/* Non-ASCII: caseless folding is Unicode's, not ours. */
+		ps->p++;
+		while (((unsigned char)*ps->p & 0xC0) == 0x80)
+			ps->p++;
+		return info_unknown();
+	}
+	char lit = (char)tolower(c);
+
+	ps->p++;
+	return (struct info){set_one(&lit, 1), set_unknown()};
+}
+
+static struct info
+parse_concat(struct parser *ps)
+{
+	struct info r = info_empty();
+
+	while (*ps->p && *ps->p != '|' && *ps->p != ')') {
+		struct info a = parse_atom(ps);
+
+		r = concat(r, quantify(ps, a));
+	}
+	return r;
+}
+
+static struct info
+parse_alt(struct parser *ps)
+{
+	struct info r;
+
+	if (++ps->depth > 200) {
+		/* Absurd nesting: give up on this pattern, safely. */
+		while (*ps->p)
+			ps->p++;
+		ps->depth--;
+		return info_unknown();
+	}
+	r = parse_concat(ps);
+	while (*ps->p == '|') {
+		ps->p++;
+		r = alternate(r, parse_concat(ps));
+	}
+	ps->depth--;
+	return r;
+}
+
+struct prefilter *
+prefilter_new(void)
+{
+	return xcalloc(1, sizeof(struct prefilter));
+}
+
+static int
+factor_id(struct prefilter *pf, const char *s)
+{
+	for (size_t i = 0; i < pf->nfactor; i++)
+		if (strcmp(pf->factor[i], s) == 0)
+			return (int)i;
+	pf->factor = xrealloc(pf->factor, (pf->nfactor + 1) * sizeof(char *));
+	pf->factor[pf->nfactor] = xstrdup(s);
+	return (int)pf->nfactor++;
+}
+
+int
+prefilter_add(struct prefilter *pf, const char *pattern)
+{
+	struct parser ps = {pattern, 0};
+	struct info in = parse_alt(&ps);
+	struct sset f = best(&in.fac, &in.exact);
+	struct pattern *p;
+
+	pf->pat = xrealloc(pf->pat, (pf->npat + 1) * sizeof(*pf->pat));
+	p = &pf->pat[pf->npat];
+	memset(p, 0, sizeof(*p));
+	/* Trust the analysis only if it read the whole pattern. */
+	if (*ps.p == '\0' && score(&f) >= PF_MIN_FACTOR) {
+		p->factors = xmalloc(f.n * sizeof(int));
+		for (size_t i = 0; i < f.n; i++)
+			p->factors[p->n++] = factor_id(pf, f.v[i]);
+		pf->filtered++;
+	}
+	set_free(&f);
+	info_free(&in);
+	return (int)pf->npat++;
+}
+
+static int
+sym(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a';
+	if (c >= '0' && c <= '9')
+		return 26 + c - '0';
+	return c == ' ' ? 36 : c == '\'' ? 37 : c == '-' ? 38 : 39;
+}
+
+static int
+new_state(struct prefilter *pf)
+{
+	size_t s = pf->nstates++;
+
+	pf->go = xrealloc(pf->go, pf->nstates * PF_NSYM * sizeof(int));
+	pf->fail = xrealloc(pf->fail, pf->nstates * sizeof(int));
+	pf->out = xrealloc(pf->out, pf->nstates * sizeof(int));
+	pf->dict = xrealloc(pf->dict, pf->nstates * sizeof(int));
+	for (int k = 0; k < PF_NSYM; k++)
+		pf->go[s * PF_NSYM + k] = -1;
+	pf->fail[s] = 0;
+	pf->out[s] = -1;
+	pf->dict[s] = 0;
+	return (int)s;
+}
+
+void
+prefilter_build(struct prefilter *pf)
+{
+	new_state(pf);		/* the root */
+	pf->out_next = xmalloc((pf->nfactor + 1) * sizeof(int));
+	for (size_t f = 0; f < pf->nfactor; f++) {
+		int s = 0;
+
+		for (const unsigned char *c = (const unsigned char *)pf->factor[f]; *c; c++) {
+			int k = sym(*c);
+
+			if (pf->go[s * PF_NSYM + k] < 0) {
+				int n = new_state(pf);
+
+				pf->go[s * PF_NSYM + k] = n;
+			}
+			s = pf->go[s * PF_NSYM + k];
+		}
+		pf->out_next[f] = pf->out[s];
+		pf->out[s] = (int)f;
+	}
+	/* Breadth first: failure links, then a full transition table. */
+	int *queue = xmalloc(pf->nstates * sizeof(int));
+	size_t head = 0, tail = 0;
+
+	for (int k = 0; k < PF_NSYM; k++) {
+		int n = pf->go[k];
+
+		if (n < 0)
+			pf->go[k] = 0;
+		else {
+			pf->fail[n] = 0;
+			queue[tail++] = n;
+		}
+	}
+	while (head < tail) {
+		int s = queue[head++];
+
+		pf->dict[s] = pf->out[pf->fail[s]] >= 0 ? pf->fail[s] : pf->dict[pf->fail[s]];
+		for (int k = 0; k < PF_NSYM; k++) {
+			int n = pf->go[s * PF_NSYM + k];
+
+			if (n < 0)
+				pf->go[s * PF_NSYM + k] = pf->go[pf->fail[s] * PF_NSYM + k];
+			else {
+				pf->fail[n] = pf->go[pf->fail[s] * PF_NSYM + k];
+				queue[tail++] = n;
+			}
+		}
+	}
+	free(queue);
+
+	/* Reverse index: factor -> patterns; and the always-possible set. */
+	pf->fpat = xcalloc(pf->nfactor + 1, sizeof(int *));
+	pf->nfpat = xcalloc(pf->nfactor + 1, sizeof(size_t));
+	pf->always = xcalloc(prefilter_state_size(pf), 1);
+	for (size_t i = 0; i < pf->npat; i++) {
+		if (pf->pat[i].n == 0)
+			pf->always[i / 8] |= (unsigned char)(1u << (i % 8));
+		for (size_t k = 0; k < pf->pat[i].n; k++) {
+			int f = pf->pat[i].factors[k];
+
+			pf->fpat[f] = xrealloc(pf->fpat[f], (pf->nfpat[f] + 1) * sizeof(int));
+			pf->fpat[f][pf->nfpat[f]++] = (int)i;
+		}
+	}
+}
+
+size_t
+prefilter_state_size(const struct prefilter *pf)
+{
+	return pf->npat / 8 + 1;
+}
+
+/* 'found' is the set of patterns that may match: those without
+ * factors, and those with a factor in the text. */
+void
+prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
+    unsigned char *found)
+{
+	int s = 0;
+
+	memcpy(found, pf->always, prefilter_state_size(pf));
+	if (pf->nstates == 0)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		s = pf->go[s * PF_NSYM + sym((unsigned char)text[i])];
+		for (int d = pf->out[s] >= 0 ? s : pf->dict[s]; d > 0; d = pf->dict[d])
+			for (int f = pf->out[d]; f >= 0; f = pf->out_next[f])
+				for (size_t k = 0; k < pf->nfpat[f]; k++) {
+					int p = pf->fpat[f][k];
+
+					found[p / 8] |= (unsigned char)(1u << (p % 8));
+				}
+	}
+}
+
+int
+prefilter_may_match(const struct prefilter *pf, int id, const unsigned char *found)
+{
+	if (id < 0 || (size_t)id >= pf->npat)
+		return 1;
+	return (found[id / 8] >> (id % 8)) & 1;
+}
+
+size_t
+prefilter_filtered(const struct prefilter *pf)
+{
+	return pf->filtered;
+}
+
+void
+prefilter_free(struct prefilter *pf)
+{
+	if (pf == NULL)
+		return;
+	for (size_t i = 0; i < pf->nfactor; i++) {
+		free(pf->factor[i]);
+		if (pf->fpat)
+			free(pf->fpat[i]);
+	}
+	free(pf->fpat);
+	free(pf->nfpat);
+	free(pf->always);
+	for (size_t i = 0; i < pf->npat; i++)
+		free(pf->pat[i].factors);
+	free(pf->factor);
+	free(pf->pat);
+	free(pf->go);
+	free(pf->fail);
+	free(pf->out);
+	free(pf->dict);
+	free(pf->out_next);
+	free(pf);
+}
