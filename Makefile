@@ -43,7 +43,7 @@ PROGS = $(BUILD)/care-check $(BUILD)/care-milter $(BUILD)/care-review
 BUILD_DEBS = gcc make pkg-config libc6-dev libmilter-dev libgmime-3.0-dev \
              libpcre2-dev libsqlite3-dev check
 TEST_DEBS  = postfix miltertest jq sqlite3 valgrind swaks procps iproute2 \
-             systemd
+             systemd python3
 
 .PHONY: all deps run check accuracy bench install clean unit-tests \
         corpus-tests contract-tests
@@ -126,9 +126,17 @@ check: deps
 test-all: unit-tests corpus-tests contract-tests $(EXTRA_CHECKS)
 	@echo "care-milter: all tests passed"
 
+$(BUILD)/engine-bench: tests/bench/engine-bench.c $(BUILD)/libcare.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The milter against null-milter over the protocol, then the engine
+# alone against GMime parsing alone.  Not part of check.
 bench: deps
-	@$(MAKE) --no-print-directory all bench-tools
+	@$(MAKE) --no-print-directory all bench-tools $(BUILD)/engine-bench
 	sh tests/bench/run-bench.sh $(BUILD) $(BUILD)/care-milter conf/care-milter.conf
+	@echo
+	@echo "engine alone (one process, corpus replies in memory):"
+	$(BUILD)/engine-bench -c conf/care-milter.conf -r 7 tests/corpus tests/heldout
 
 # ---- install ----------------------------------------------------------
 

@@ -42,6 +42,10 @@ struct rules_set *rules_load(char *const *files, unsigned match_limit,
 void rules_free(struct rules_set *rs);
 size_t rules_count(const struct rules_set *rs);
 
+/* A number no other rule set loaded by this process has: a cache keyed
+ * on it cannot mistake a new set for a freed one at the same address. */
+unsigned long rules_generation(const struct rules_set *rs);
+
 struct rules_matcher *rules_matcher_new(const struct rules_set *rs);
 const struct rules_set *rules_matcher_set(const struct rules_matcher *m);
 void rules_matcher_free(struct rules_matcher *m);

@@ -65,6 +65,17 @@ utf8_clean(const char *s, size_t n, struct strbuf *out)
 {
 	for (size_t i = 0; i < n && !out->overflow;) {
 		unsigned char c = (unsigned char)s[i];
+
+		/* Plain printable ASCII, the bulk of any mail: one copy. */
+		if (c >= 0x20 && c < 0x7F) {
+			size_t j = i + 1;
+
+			while (j < n && (unsigned char)s[j] >= 0x20 && (unsigned char)s[j] < 0x7F)
+				j++;
+			sb_append(out, s + i, j - i);
+			i = j;
+			continue;
+		}
 		size_t k = utf8_seq((const unsigned char *)s + i, n - i);
 
 		if (k == 0) {

@@ -291,8 +291,14 @@ html_to_text(const char *h, size_t len, struct strbuf *out)
 			continue;
 		}
 		if (c == '&') {
-			size_t used = entity(h + i + 1, len - i - 1, out);
+			size_t used;
 
+			/* The space before "&pound;" is still a space. */
+			if (space && out->len && out->s[out->len - 1] != '\n' &&
+			    i + 1 < len && h[i + 1] != ' ')
+				sb_putc(out, ' ');
+			space = 0;
+			used = entity(h + i + 1, len - i - 1, out);
 			if (used) {
 				i += used + 1;
 				space = 0;

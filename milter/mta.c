@@ -373,12 +373,13 @@ mta_spawn(const struct mta *m, char *const *argv, const char *in,
 			while ((open_err = mta_drain(perr[0], &r->errout)) == 1)
 				;
 		if (ii >= 0 && pf[ii].revents) {
-			ssize_t w = (pf[ii].revents & POLLOUT)
-			    ? write(pin[1], in + sent, inlen - sent) : -1;
+			ssize_t w = 0;
+			int gone = !(pf[ii].revents & POLLOUT);	/* it closed stdin */
 
-			if (w > 0)
+			if (!gone && (w = write(pin[1], in + sent, inlen - sent)) > 0)
 				sent += (size_t)w;
-			if ((w < 0 && errno != EAGAIN && errno != EINTR) || sent == inlen) {
+			if (gone || (w < 0 && errno != EAGAIN && errno != EINTR) ||
+			    sent == inlen) {
 				close(pin[1]);
 				pin[1] = -1;
 			}
@@ -1031,7 +1032,9 @@ mta_parse_mailq(const char *out, size_t len, time_t now,
 
 			while (*s == ' ' || *s == '\t')
 				s++;
-			if (strncmp(s, "QUARANTINE:", 11) == 0) {
+			if (*s == '/' || strncmp(s, "Total requests", 14) == 0) {
+				cur = NULL;	/* a queue folder's heading or total */
+			} else if (strncmp(s, "QUARANTINE:", 11) == 0) {
 				free(cur->reason);
 				cur->reason = xstrdup(str_trim(s + 11));
 			} else if (*s && *s != '(') {	/* (status) lines */

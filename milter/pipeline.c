@@ -15,6 +15,55 @@
 
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 
+/*
+ * One matcher per thread, kept between messages: creating one maps a
+ * JIT stack, and unmapping it costs every core a TLB shootdown.  The
+ * cache is keyed on the rule set's generation, so a reload simply makes
+ * the next message build a new one.
+ */
+static pthread_key_t matcher_key;
+static pthread_once_t matcher_once = PTHREAD_ONCE_INIT;
+
+struct matcher_slot {
+	unsigned long generation;
+	struct rules_matcher *m;
+};
+
+static void
+matcher_slot_free(void *p)
+{
+	struct matcher_slot *slot = p;
+
+	rules_matcher_free(slot->m);
+	free(slot);
+}
+
+static void
+matcher_key_create(void)
+{
+	if (pthread_key_create(&matcher_key, matcher_slot_free) != 0)
+		xmalloc((size_t)-1);	/* the one out-of-memory path */
+}
+
+static struct rules_matcher *
+thread_matcher(const struct rules_set *rs)
+{
+	struct matcher_slot *slot;
+
+	pthread_once(&matcher_once, matcher_key_create);
+	slot = pthread_getspecific(matcher_key);
+	if (slot == NULL) {
+		slot = xcalloc(1, sizeof(*slot));
+		pthread_setspecific(matcher_key, slot);
+	}
+	if (slot->m == NULL || slot->generation != rules_generation(rs)) {
+		rules_matcher_free(slot->m);
+		slot->m = rules_matcher_new(rs);
+		slot->generation = rules_generation(rs);
+	}
+	return slot->m;
+}
+
 static void
 gmime_start(void)
 {
@@ -132,7 +181,7 @@ pipeline_run(const struct engine *e, const char *msg, size_t len,
 	fill_identity(m, v);
 	v->skip = scope_decide(e->cf, m, env);
 	if (v->skip == CARE_SKIP_NONE) {
-		mt = rules_matcher_new(e->rs);
+		mt = thread_matcher(e->rs);
 		sb_init(&text, e->cf->max_scan_bytes);
 		int x = extract_text(m, e->cf, mt, &text);
 
@@ -143,7 +192,6 @@ pipeline_run(const struct engine *e, const char *msg, size_t len,
 		}
 		v->truncated = x > 0;
 		sb_free(&text);
-		rules_matcher_free(mt);
 	}
 	policy_decide(e->cf, v);
 	g_object_unref(m);
@@ -163,10 +211,9 @@ pipeline_extract(const struct engine *e, const char *msg, size_t len,
 		care_err_set(err, NULL, 0, "message could not be parsed");
 		return -1;
 	}
-	mt = rules_matcher_new(e->rs);
+	mt = thread_matcher(e->rs);
 	out->limit = e->cf->max_scan_bytes;
 	rc = extract_text(m, e->cf, mt, out);
-	rules_matcher_free(mt);
 	g_object_unref(m);
 	if (rc < 0) {
 		care_err_set(err, NULL, 0, "a rule hit the regex match limit");

@@ -37,6 +37,7 @@ struct info {
 struct parser {
 	const char *p;
 	int depth;
+	int bad;		/* a construct that changes how the source reads */
 };
 
 struct pattern {
@@ -56,7 +57,7 @@ struct prefilter {
 	int *go;		/* nstates * PF_NSYM */
 	int *fail, *out, *dict;	/* per state */
 	int *out_next;		/* per factor: next factor ending at the same state */
-	size_t nstates;
+	size_t nstates, cstates;	/* states used, allocated */
 };
 
 static struct sset
@@ -266,6 +267,13 @@ parse_group(struct parser *ps)
 			if (*ps->p)
 				ps->p++;
 			return info_empty();
+		} else if (*ps->p == 'P' && ps->p[1] != '<') {
+			/* (?P=name) and (?P>name): a reference, not a group */
+			while (*ps->p && *ps->p != ')')
+				ps->p++;
+			if (*ps->p)
+				ps->p++;
+			return info_unknown();
 		} else if (*ps->p == '<' || *ps->p == 'P' || *ps->p == '\'') {
 			while (*ps->p && *ps->p != '>' && *ps->p != '\'')
 				ps->p++;
@@ -274,12 +282,16 @@ parse_group(struct parser *ps)
 		} else if (*ps->p == ':' || *ps->p == '>' || *ps->p == '|') {
 			ps->p++;	/* plain, atomic or branch-reset group */
 		} else {
-			/* Inline flags: "(?i)" is zero-width, "(?i:" a group. */
+			/* Inline flags: "(?i)" is zero-width, "(?i:" a group.
+			 * Extended mode (x) gives white space and '#' another
+			 * meaning: no claim about such a pattern. */
 			const char *q = ps->p;
 
-			while (isalpha((unsigned char)*q) || *q == '-' || *q == '^')
+			while (*q && strchr("imnsxJU^-", *q))
 				q++;
-			if (*q == ')') {
+			if (memchr(ps->p, 'x', (size_t)(q - ps->p)))
+				ps->bad = 1;
+			if (q > ps->p && *q == ')') {
 				ps->p = q + 1;
 				return info_empty();
 			}
@@ -297,9 +309,13 @@ parse_group(struct parser *ps)
 			}
 		}
 	} else if (*ps->p == '*') {
-		/* verbs such as (*MARK): zero-width */
-		while (*ps->p && *ps->p != ')')
+		/* verbs such as (*MARK): zero-width; but (*atomic:...),
+		 * (*sr:...) and the like hold a pattern: no claim. */
+		while (*ps->p && *ps->p != ')') {
+			if (*ps->p == ':')
+				ps->bad = 1;
 			ps->p++;
+		}
 		if (*ps->p)
 			ps->p++;
 		return info_empty();
@@ -325,6 +341,36 @@ parse_escape(struct parser *ps)
 		return info_unknown();
 	if (strchr("bBAzZGK", c))
 		return info_empty();
+	if (c == 'Q') {
+		/* \Q...\E: quoted text, read as nothing known */
+		const char *e = strstr(ps->p, "\\E");
+
+		ps->p = e ? e + 2 : ps->p + strlen(ps->p);
+		return info_unknown();
+	}
+	if (c == 'c') {
+		/* \cX: one control character, X included */
+		if (*ps->p)
+			ps->p++;
+		return info_unknown();
+	}
+	if (c == 'g' || c == 'k' || c == 'N' || c == 'o') {
+		/* references \g{n} \g<n> \g'n' \g-1 \k<n>, \N{U+..}, \o{..} */
+		char close = *ps->p == '{' ? '}' : *ps->p == '<' ? '>' :
+		    *ps->p == '\'' ? '\'' : 0;
+
+		if (close) {
+			const char *e = strchr(ps->p + 1, close);
+
+			ps->p = e ? e + 1 : ps->p + strlen(ps->p);
+		} else if (c == 'g') {
+			if (*ps->p == '+' || *ps->p == '-')
+				ps->p++;
+			while (isdigit((unsigned char)*ps->p))
+				ps->p++;
+		}
+		return info_unknown();
+	}
 	if (c == 'p' || c == 'P') {
 		if (*ps->p == '{') {
 			while (*ps->p && *ps->p != '}')
@@ -485,7 +531,7 @@ factor_id(struct prefilter *pf, const char *s)
 int
 prefilter_add(struct prefilter *pf, const char *pattern)
 {
-	struct parser ps = {pattern, 0};
+	struct parser ps = {pattern, 0, 0};
 	struct info in = parse_alt(&ps);
 	struct sset f = best(&in.fac, &in.exact);
 	struct pattern *p;
@@ -494,7 +540,7 @@ prefilter_add(struct prefilter *pf, const char *pattern)
 	p = &pf->pat[pf->npat];
 	memset(p, 0, sizeof(*p));
 	/* Trust the analysis only if it read the whole pattern. */
-	if (*ps.p == '\0' && score(&f) >= PF_MIN_FACTOR) {
+	if (*ps.p == '\0' && !ps.bad && score(&f) >= PF_MIN_FACTOR) {
 		p->factors = xmalloc(f.n * sizeof(int));
 		for (size_t i = 0; i < f.n; i++)
 			p->factors[p->n++] = factor_id(pf, f.v[i]);
@@ -522,10 +568,15 @@ new_state(struct prefilter *pf)
 {
 	size_t s = pf->nstates++;
 
-	pf->go = xrealloc(pf->go, pf->nstates * PF_NSYM * sizeof(int));
-	pf->fail = xrealloc(pf->fail, pf->nstates * sizeof(int));
-	pf->out = xrealloc(pf->out, pf->nstates * sizeof(int));
-	pf->dict = xrealloc(pf->dict, pf->nstates * sizeof(int));
+	/* Grow by doubling: one state at a time is quadratic copying
+	 * (45 s to load en.rules under AddressSanitizer). */
+	if (pf->nstates > pf->cstates) {
+		pf->cstates = pf->cstates ? 2 * pf->cstates : 256;
+		pf->go = xrealloc(pf->go, pf->cstates * PF_NSYM * sizeof(int));
+		pf->fail = xrealloc(pf->fail, pf->cstates * sizeof(int));
+		pf->out = xrealloc(pf->out, pf->cstates * sizeof(int));
+		pf->dict = xrealloc(pf->dict, pf->cstates * sizeof(int));
+	}
 	for (int k = 0; k < PF_NSYM; k++)
 		pf->go[s * PF_NSYM + k] = -1;
 	pf->fail[s] = 0;
@@ -620,7 +671,19 @@ prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
 	if (pf->nstates == 0)
 		return;
 	for (size_t i = 0; i < len; i++) {
-		s = pf->go[s * PF_NSYM + sym((unsigned char)text[i])];
+		unsigned char c = (unsigned char)text[i];
+
+		/* PCRE2's Unicode caseless matching also takes U+017F (long
+		 * s) for s and U+212A (Kelvin sign) for k. */
+		if (c == 0xC5 && i + 1 < len && (unsigned char)text[i + 1] == 0xBF) {
+			c = 's';
+			i += 1;
+		} else if (c == 0xE2 && i + 2 < len && (unsigned char)text[i + 1] == 0x84 &&
+		    (unsigned char)text[i + 2] == 0xAA) {
+			c = 'k';
+			i += 2;
+		}
+		s = pf->go[s * PF_NSYM + sym(c)];
 		for (int d = pf->out[s] >= 0 ? s : pf->dict[s]; d > 0; d = pf->dict[d])
 			for (int f = pf->out[d]; f >= 0; f = pf->out_next[f])
 				for (size_t k = 0; k < pf->nfpat[f]; k++) {

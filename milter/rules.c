@@ -69,6 +69,7 @@ struct rules_set {
 	struct prefilter *pf;
 	unsigned excluded_by[RULES_NTARGETS];	/* bit set of targets */
 	unsigned match_limit, depth_limit;
+	unsigned long generation;	/* unique per load, for caches */
 	char **files;
 	size_t nfiles;
 };
@@ -522,6 +523,12 @@ rules_count(const struct rules_set *rs)
 	return rs->n;
 }
 
+unsigned long
+rules_generation(const struct rules_set *rs)
+{
+	return rs->generation;
+}
+
 /* Index the rules by target and build the prefilter. */
 static void
 index_rules(struct rules_set *rs)
@@ -576,8 +583,11 @@ rules_load(char *const *files, unsigned match_limit, unsigned depth_limit,
 {
 	struct loader ld = {0};
 
+	static unsigned long generations;
+
 	ld.rs = xcalloc(1, sizeof(*ld.rs));
 	ld.rs->pf = prefilter_new();
+	ld.rs->generation = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
 	ld.rs->match_limit = match_limit;
 	ld.rs->depth_limit = depth_limit;
 	ld.errfn = errfn;
@@ -738,23 +748,22 @@ rule_possible(const struct rules_matcher *m, const struct rule *r)
 	return 0;
 }
 
-/* Does r fire on s?  The prefilter must have been run on s. */
+/* Does r fire on s?  The prefilter must have been run on s.  The match
+ * patterns are tried first: most rules that reach this point do not
+ * match, and their unless patterns need not run at all. */
 static int
 rule_fires(struct rules_matcher *m, const struct rule *r, const char *s,
     size_t len)
 {
-	int rc;
+	int rc, unless_done = 0;
 
 	if (!rule_possible(m, r))
 		return 0;
-	if ((rc = any_match(m, &r->unless, s, len)) != 0)
-		return rc < 0 ? -1 : 0;
 	for (size_t i = 0; i < r->match.n; i++) {
 		size_t from = 0;
 
 		if (!prefilter_may_match(m->rs->pf, r->match_pf[i], m->found))
 			continue;
-
 		while (from <= len) {
 			rc = find(m, r->match.v[i], s, len, from);
 			if (rc <= 0) {
@@ -765,6 +774,12 @@ rule_fires(struct rules_matcher *m, const struct rule *r, const char *s,
 			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
 			size_t ms = ov[0], me = ov[1];
 
+			/* A match: now the sentence-wide vetoes, once. */
+			if (!unless_done) {
+				if ((rc = any_match(m, &r->unless, s, len)) != 0)
+					return rc < 0 ? -1 : 0;
+				unless_done = 1;
+			}
 			if (r->before.n == 0)
 				return 1;
 			size_t cs = clause_start(s, len, ms);

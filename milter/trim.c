@@ -117,6 +117,9 @@ header_block(struct rules_matcher *m, struct line *v, size_t n, size_t i)
 	struct strbuf sb;
 	int rc;
 
+	/* A header line is "Name: value": no colon, no header block. */
+	if (memchr(v[i].s, ':', v[i].len) == NULL)
+		return 0;
 	sb_init(&sb, 4096);
 	for (size_t k = i; k < n && k <= i + TRIM_HEADER_WINDOW - 1; k++) {
 		if (k > i)
@@ -135,7 +138,9 @@ cut_here(struct rules_matcher *m, struct line *v, size_t n, size_t i)
 {
 	int rc = match_line(m, RULES_T_CUT, &v[i]);
 
-	if (rc != 0 || i + 1 >= n || is_blank(&v[i + 1]) || is_blank(&v[i]))
+	/* A wrapped attribution ends with a colon ("... wrote:"). */
+	if (rc != 0 || i + 1 >= n || is_blank(&v[i + 1]) || is_blank(&v[i]) ||
+	    v[i + 1].s[v[i + 1].len - 1] != ':')
 		return rc;
 	char joined[1024];
 	size_t a = v[i].len, b = v[i + 1].len;
