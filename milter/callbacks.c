@@ -314,7 +314,8 @@ act(SMFICTX *ctx, const struct config *cf, struct conn *c,
 			log_msg(LOG_LEVEL_ERR, "%s: care: quarantine refused by the MTA",
 			    qid(c));
 	} else if (v->action == CARE_REJECT) {
-		char *text = xasprintf("%s %s", cf->reject_text, reason.s);
+		char *text = xasprintf("%s%s%s", cf->reject_text ? cf->reject_text : "",
+		    cf->reject_text ? " " : "", reason.s);
 
 		reply_safe(text, 400);
 		smfi_setreply(ctx, "550", "5.7.1", text);

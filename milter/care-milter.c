@@ -47,6 +47,7 @@
 
 static int sig_pipe[2] = {-1, -1};
 static volatile int listener_done;
+static volatile int listener_failed;
 
 static void
 usage(FILE *fp)
@@ -250,8 +251,10 @@ static void *
 listener_main(void *arg)
 {
 	(void)arg;
-	if (smfi_main() != MI_SUCCESS)
+	if (smfi_main() != MI_SUCCESS) {
 		log_msg(LOG_LEVEL_ERR, "libmilter stopped with an error");
+		listener_failed = 1;
+	}
 	listener_done = 1;
 	on_signal(0);		/* wake the main loop */
 	return NULL;
@@ -361,7 +364,7 @@ main(int argc, char **argv)
 		    "logged but not recorded", cf->journal);
 	/* The engine belongs to the milter from here: a reload may free
 	 * it, so keep copies of what is needed at exit. */
-	char *pid_file = cf->pid_file && !foreground ? xstrdup(cf->pid_file) : NULL;
+	char *pid_file = cf->pid_file ? xstrdup(cf->pid_file) : NULL;
 	size_t nrules = rules_count(e->rs);
 
 	milter_journal_set(jr);
@@ -391,5 +394,7 @@ main(int argc, char **argv)
 	milter_shutdown();
 	free((char *)sock);
 	log_msg(LOG_LEVEL_NOTICE, "stopped");
-	return 0;
+	/* A listener that died on its own is a failure: let systemd's
+	 * Restart=on-failure bring the filter back. */
+	return listener_failed ? 1 : 0;
 }

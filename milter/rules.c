@@ -15,6 +15,8 @@
  *     counter TEXT           a sentence the rule must not fire on
  *   exclude TARGET when TARGET   a sentence on which the second fires
  *                            gives no evidence for the first
+ *   disable NAME             switch off a rule loaded from an earlier
+ *                            file (local.rules after the shipped ones)
  *
  * A line whose first non-blank character is '|' continues the previous
  * pattern as one more alternative.  Examples and counter-examples are
@@ -54,6 +56,7 @@ struct rule {
 	size_t nexamples, ncounters;
 	const char *file;	/* interned in the set */
 	int line;
+	int disabled;		/* switched off by a later "disable" */
 };
 
 struct define {
@@ -199,8 +202,11 @@ compile(struct loader *ld, const char *pattern)
 			    (size_t)off, (char *)msg);
 		return NULL;
 	}
-	/* No JIT (an old CPU, a hardened kernel) only costs speed. */
-	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	/* No JIT (an old CPU, a hardened kernel) only costs speed.  The
+	 * environment can turn it off: valgrind cannot follow JIT code and
+	 * reports its deliberate reads as errors, hiding real ones. */
+	if (getenv("CARE_PCRE2_NO_JIT") == NULL)
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	return re;
 }
 
@@ -301,7 +307,7 @@ do_rule(struct loader *ld, char *args)
 	}
 	if ((target = rules_target_lookup(w[1])) < 0) {
 		ld_error(ld, ld->line, "unknown target \"%s\" (an element, an issue "
-		    "kind, cut, drop or header)", w[1]);
+		    "kind, cut, drop, header or signoff)", w[1]);
 		goto out;
 	}
 	for (size_t i = 0; i < rs->n; i++)
@@ -325,6 +331,19 @@ out:
 
 /* An example or counter-example; "\\n" in it stands for a line break,
  * for the header rules that look at several lines. */
+/* disable NAME: a local rule file switches off a shipped rule. */
+static void
+do_disable(struct loader *ld, char *args)
+{
+	ld->cur = NULL;
+	for (size_t i = 0; i < ld->rs->n; i++)
+		if (strcmp(ld->rs->rules[i].name, args) == 0) {
+			ld->rs->rules[i].disabled = 1;
+			return;
+		}
+	ld_error(ld, ld->line, "disable: no rule \"%s\" was loaded before", args);
+}
+
 /* exclude A when B */
 static void
 do_exclude(struct loader *ld, char *args)
@@ -396,6 +415,10 @@ do_line(struct loader *ld, char *s)
 	}
 	if (strcmp(kw, "exclude") == 0) {
 		do_exclude(ld, args);
+		return;
+	}
+	if (strcmp(kw, "disable") == 0) {
+		do_disable(ld, args);
 		return;
 	}
 	int known = strcmp(kw, "match") == 0 || strcmp(kw, "unless") == 0 ||
@@ -535,7 +558,8 @@ index_rules(struct rules_set *rs)
 {
 	for (int t = 0; t < RULES_NTARGETS; t++)
 		for (size_t i = 0; i < rs->n; i++) {
-			if (rs->rules[i].target != t || rs->rules[i].match.n == 0)
+			if (rs->rules[i].target != t || rs->rules[i].match.n == 0 ||
+			    rs->rules[i].disabled)
 				continue;
 			rs->by_target[t] = xrealloc(rs->by_target[t],
 			    (rs->nby_target[t] + 1) * sizeof(size_t));

@@ -24,6 +24,8 @@ scope_domain_of(const char *address)
 	return at ? at + 1 : NULL;
 }
 
+static int scope_prefix_match(const char *s);
+
 /* Skip "[Ticket #123] " style tags and white space. */
 static const char *
 skip_tags(const char *s)
@@ -45,10 +47,31 @@ int
 scope_is_reply_subject(const char *subject)
 {
 	const char *s;
+	char head[64];
+	int rc = 0;
 
 	if (subject == NULL)
 		return 0;
+	/* Fold case the Unicode way on the first bytes only: "RÉF :" and
+	 * "VÁ:" are replies too.  Cut on a character boundary. */
 	s = skip_tags(subject);
+	size_t n = strlen(s) < sizeof(head) - 8 ? strlen(s) : sizeof(head) - 8;
+
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	if (!g_utf8_validate(s, (gssize)n, NULL))
+		return scope_prefix_match(s);
+	char *folded = g_utf8_casefold(s, (gssize)n);
+
+	snprintf(head, sizeof(head), "%s", folded);
+	g_free(folded);
+	rc = scope_prefix_match(head);
+	return rc;
+}
+
+static int
+scope_prefix_match(const char *s)
+{
 	for (const char *const *p = reply_prefixes; *p; p++) {
 		size_t n = strlen(*p);
 

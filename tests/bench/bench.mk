@@ -1,5 +1,6 @@
 # Benchmark tools (included by the top Makefile).
-# Uses CC, CFLAGS, LDFLAGS and BUILD from the includer.
+# Uses CC, CPPFLAGS, CFLAGS, LDFLAGS and BUILD from the includer, and adds
+# bench-smoke to EXTRA_CHECKS (run by `make check`).
 #
 #   make bench-tools   build $(BUILD)/milter-load and $(BUILD)/null-milter
 #   make bench-smoke   null-milter + milter-load, 2 connections x 5 messages
@@ -14,14 +15,17 @@ BENCH_MILTER_LIBS   := $(shell pkg-config --libs milter 2>/dev/null || echo -lmi
 
 $(BUILD)/milter-load: $(BENCH_DIR)/milter-load.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BENCH_MILTER_CFLAGS) -o $@ $< $(LDFLAGS) -pthread
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(BENCH_MILTER_CFLAGS) -o $@ $< $(LDFLAGS) -pthread
 
 $(BUILD)/null-milter: $(BENCH_DIR)/null-milter.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BENCH_MILTER_CFLAGS) -o $@ $< $(LDFLAGS) $(BENCH_MILTER_LIBS) -pthread
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(BENCH_MILTER_CFLAGS) -o $@ $< $(LDFLAGS) \
+	    $(BENCH_MILTER_LIBS) -pthread
+
+EXTRA_CHECKS += bench-smoke
 
 .PHONY: bench-tools bench-smoke
 bench-tools: $(BUILD)/milter-load $(BUILD)/null-milter
 
 bench-smoke: bench-tools
-	$(BENCH_DIR)/bench-smoke.sh $(BUILD)
+	sh $(BENCH_DIR)/bench-smoke.sh $(BUILD)

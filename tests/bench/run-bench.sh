@@ -14,7 +14,10 @@
 #
 # care-milter is started as  CARE_MILTER_BINARY -f -c CONF  where CONF is a
 # copy of CARE_CONF_TEMPLATE whose "Socket ..." line is replaced (or added)
-# with the socket of the run; it logs to stderr, kept in the work directory.
+# with the socket of the run, and whose PidFile and Journal lines, if any,
+# point into the work directory (a fresh journal per run); the other entries
+# of the template's directory (rules/) are linked next to the copy.  It logs
+# to stderr, kept in the work directory (BENCH_KEEP=1 keeps that).
 #
 # Environment (defaults in brackets):
 #   CARE_BENCH_CMD   command that replaces the care-milter invocation;
@@ -27,6 +30,8 @@
 #   BENCH_KEEP       keep the work directory (results, logs) when set
 #
 # Exit status: 0 when every run finished without a protocol error.
+# bash is needed; when started as `sh run-bench.sh`, switch to bash first
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -84,6 +89,17 @@ trap 'exit 130' INT TERM
 
 python3 "$here/mkcorpus.py" "$work/corpus" 2>/dev/null
 
+# The configuration copies live in $work/conf: link the other entries of the
+# template's directory there (rules/ ...), so that paths relative to the
+# configuration file still resolve.
+if [ -r "$conf_tpl" ]; then
+	for f in "$(cd "$(dirname "$conf_tpl")" && pwd)"/*; do
+		if [ -e "$f" ] && [ "$(basename "$f")" != "$(basename "$conf_tpl")" ]; then
+			ln -s "$f" "$work/conf/$(basename "$f")"
+		fi
+	done
+fi
+
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -125,8 +141,14 @@ start_filter() {
 	else
 		local conf=$work/conf/care-$run.conf
 		if [ -r "$conf_tpl" ]; then
-			awk -v s="$sock" '
+			# Socket: this run's; PidFile and Journal (when the
+			# template has them): files of the work directory, so
+			# that the bench writes nothing under /run or /var
+			awk -v s="$sock" -v pid="$work/conf/care-$run.pid" \
+			    -v journal="$work/conf/journal-$run.db" '
 				tolower($1) == "socket" { if (!done) print "Socket " s; done = 1; next }
+				tolower($1) == "pidfile" { print "PidFile " pid; next }
+				tolower($1) == "journal" { print "Journal " journal; next }
 				{ print }
 				END { if (!done) print "Socket " s }' "$conf_tpl" >"$conf"
 		else
