@@ -25,7 +25,6 @@
 #include "report.h"
 
 #define MILTER_MAX_RCPTS 1000
-#define MILTER_MAX_OLD_HEADERS 16	/* X-Care-Check copies we delete */
 
 struct conn {
 	struct engine *e;	/* the engine this message is judged with */
@@ -299,8 +298,10 @@ act(SMFICTX *ctx, const struct config *cf, struct conn *c,
 	report_reason(v, &reason);
 	snprintf(name, sizeof(name), "%s-Check", cf->header_prefix);
 
-	/* Delete forged or stale verdicts before adding ours. */
-	for (int i = c->old_headers; i > 0 && i <= MILTER_MAX_OLD_HEADERS; i--)
+	/* Delete forged or stale verdicts before adding ours: every one of
+	 * them (a cap would let a 17th forged copy keep them all), the last
+	 * first so that the indexes of the others stay valid. */
+	for (int i = c->old_headers; i > 0; i--)
 		smfi_chgheader(ctx, name, i, NULL);
 	if (wants_header(cf, v) && smfi_addheader(ctx, name, hdr.s) != MI_SUCCESS)
 		log_msg(LOG_LEVEL_WARNING, "%s: care: could not add %s", qid(c), name);

@@ -275,7 +275,11 @@ parse_group(struct parser *ps)
 				ps->p++;
 			return info_unknown();
 		} else if (*ps->p == '<' || *ps->p == 'P' || *ps->p == '\'') {
-			while (*ps->p && *ps->p != '>' && *ps->p != '\'')
+			/* a named group: (?<name>, (?P<name> or (?'name' */
+			char close = *ps->p == '\'' ? '\'' : '>';
+
+			ps->p++;
+			while (*ps->p && *ps->p != close)
 				ps->p++;
 			if (*ps->p)
 				ps->p++;
