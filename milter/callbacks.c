@@ -283,6 +283,19 @@ wants_header(const struct config *cf, const struct care_verdict *v)
 	}
 }
 
+/* Delete forged or stale verdicts: every one of them (a cap would let a
+ * 17th forged copy keep them all), the last first so that the indexes
+ * of the others stay valid. */
+static void
+remove_old_headers(SMFICTX *ctx, const struct config *cf, struct conn *c)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "%s-Check", cf->header_prefix);
+	for (int i = c->old_headers; i > 0; i--)
+		smfi_chgheader(ctx, name, i, NULL);
+}
+
 /* Do what the verdict says; returns the end-of-message reply. */
 static sfsistat
 act(SMFICTX *ctx, const struct config *cf, struct conn *c,
@@ -297,12 +310,7 @@ act(SMFICTX *ctx, const struct config *cf, struct conn *c,
 	report_header(v, &hdr);
 	report_reason(v, &reason);
 	snprintf(name, sizeof(name), "%s-Check", cf->header_prefix);
-
-	/* Delete forged or stale verdicts before adding ours: every one of
-	 * them (a cap would let a 17th forged copy keep them all), the last
-	 * first so that the indexes of the others stay valid. */
-	for (int i = c->old_headers; i > 0; i--)
-		smfi_chgheader(ctx, name, i, NULL);
+	remove_old_headers(ctx, cf, c);
 	if (wants_header(cf, v) && smfi_addheader(ctx, name, hdr.s) != MI_SUCCESS)
 		log_msg(LOG_LEVEL_WARNING, "%s: care: could not add %s", qid(c), name);
 
@@ -364,16 +372,21 @@ cb_eom(SMFICTX *ctx)
 	}
 	struct care_envelope env = {c->mail_from, c->rcpts, c->nrcpts};
 
-	if (pipeline_run(e, c->raw.s ? c->raw.s : "", c->raw.len, &env, &v, &err) < 0)
+	int failed = pipeline_run(e, c->raw.s ? c->raw.s : "", c->raw.len, &env,
+	    &v, &err) < 0;
+
+	if (c->raw.overflow)
+		v.truncated = 1;	/* before act(), which logs it */
+	if (failed)
 		rc = internal_error(ctx, e->cf, c, err.msg);
 	else if (v.skip != CARE_SKIP_NONE) {
+		/* No verdict of ours, and no forged one either. */
+		remove_old_headers(ctx, e->cf, c);
 		log_msg(LOG_LEVEL_INFO, "%s: care: action=accept skipped=%s from=<%s>",
 		    qid(c), care_skip_name(v.skip), c->mail_from ? c->mail_from : "");
 		rc = SMFIS_CONTINUE;
 	} else
 		rc = act(ctx, e->cf, c, &v);
-	if (c->raw.overflow)
-		v.truncated = 1;
 	if (journal)
 		journal_verdict(journal, &v, qid(c), &env, 1);
 	care_verdict_free(&v);

@@ -13,12 +13,14 @@
  * the socket opened while errors can still reach the terminal, then the
  * process detaches, drops privileges, and only then starts threads.
  *
- * Signals: libmilter's own signal thread treats SIGHUP as "stop".  So
- * smfi_main() runs in a second thread and this main thread, which Linux
- * prefers for signals sent to the process, keeps SIGHUP, SIGTERM, SIGINT
- * and SIGUSR1 unblocked with handlers that only write to a pipe.
- * SIGHUP and SIGUSR1 reload the configuration and rules (a broken new
- * set is reported and the old one stays); SIGTERM and SIGINT stop.
+ * Signals: libmilter's own signal thread sigwait()s for SIGHUP, SIGTERM
+ * and SIGINT and treats SIGHUP as "stop".  This file defines sigwait()
+ * itself (below): libmilter's call resolves to it, and it leaves those
+ * three signals out of the set, so libmilter's thread never takes them.
+ * smfi_main() runs in a second thread; this main thread keeps the
+ * signals unblocked with handlers that only write to a pipe.  SIGHUP and
+ * SIGUSR1 reload the configuration and rules (a broken new set is
+ * reported and the old one stays); SIGTERM and SIGINT stop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +50,30 @@
 static int sig_pipe[2] = {-1, -1};
 static volatile int listener_done;
 static volatile int listener_failed;
+
+/*
+ * The process's sigwait(), which libmilter's signal thread calls: the
+ * signals this file handles are taken out of the set, so they always
+ * reach the main thread's handlers.  Nothing else here uses sigwait().
+ */
+int
+sigwait(const sigset_t *set, int *sig)
+{
+	sigset_t s = *set;
+	int r;
+
+	sigdelset(&s, SIGHUP);
+	sigdelset(&s, SIGTERM);
+	sigdelset(&s, SIGINT);
+	sigdelset(&s, SIGUSR1);
+	do
+		r = sigwaitinfo(&s, NULL);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno;
+	*sig = r;
+	return 0;
+}
 
 static void
 usage(FILE *fp)
@@ -341,6 +367,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "care-milter: bad socket %s\n", sock);
 		return 1;
 	}
+	/* Handlers first: a reload signal sent as soon as the socket
+	 * listens must not kill the process with the default action. */
+	if (install_signals() < 0) {
+		fprintf(stderr, "care-milter: signals: %s\n", strerror(errno));
+		return 1;
+	}
 	if (smfi_opensocket(1) != MI_SUCCESS) {
 		fprintf(stderr, "care-milter: cannot open socket %s\n", sock);
 		return 1;
@@ -369,10 +401,6 @@ main(int argc, char **argv)
 
 	milter_journal_set(jr);
 	milter_engine_set(e);
-	if (install_signals() < 0) {
-		log_msg(LOG_LEVEL_ERR, "signals: %s", strerror(errno));
-		return 1;
-	}
 	/* Threads only from here on: libmilter's inherit SIGHUP etc. blocked
 	 * by smfi_main itself, ours stay with the main thread. */
 	pthread_t listener;
@@ -384,6 +412,11 @@ main(int argc, char **argv)
 	log_msg(LOG_LEVEL_NOTICE, "care-milter %s listening on %s, %zu rules",
 	    CARE_VERSION, sock, nrules);
 	main_loop(path);
+	if (listener_done && !listener_failed) {
+		/* libmilter stopped without being asked: not a clean stop. */
+		log_msg(LOG_LEVEL_ERR, "libmilter stopped on its own");
+		listener_failed = 1;
+	}
 	smfi_stop();
 	pthread_join(listener, NULL);
 	milter_journal_set(NULL);

@@ -26,6 +26,15 @@ static const char *const drop_tags[] = {
 	"noscript", "object", "svg", NULL
 };
 
+/* Elements whose content is raw text, not markup. */
+static const char *const raw_tags[] = {"script", "style", NULL};
+
+/* Class or id values after which nothing is the agent's: Outlook on the
+ * web puts the quoted message in the siblings that follow these. */
+static const char *const cut_marks[] = {
+	"divrplyfwdmsg", "appendonsend", NULL
+};
+
 /* Class or id values that mail clients put on quoted history and
  * signatures: the element is dropped like a blockquote. */
 static const char *const drop_marks[] = {
@@ -140,12 +149,13 @@ struct tag {
 	int closing;
 	int self_closing;
 	int drop_mark;		/* class/id names quoted history */
+	int cut_mark;		/* class/id after which the rest is quoted */
 	size_t end;		/* index just after '>' */
 };
 
-/* Does the attribute text carry a class or id that marks a quote? */
+/* Does the attribute text carry one of 'marks' as a class or id? */
 static int
-has_drop_mark(const char *a, size_t len)
+has_mark(const char *a, size_t len, const char *const *marks)
 {
 	char low[512];
 	size_t n = len < sizeof(low) - 1 ? len : sizeof(low) - 1;
@@ -155,7 +165,7 @@ has_drop_mark(const char *a, size_t len)
 	low[n] = '\0';
 	if (strstr(low, "class") == NULL && strstr(low, "id") == NULL)
 		return 0;
-	for (const char *const *m = drop_marks; *m; m++) {
+	for (const char *const *m = marks; *m; m++) {
 		const char *p = strstr(low, *m);
 
 		/* The whole word: "quote" must not match "blockquote-ish". */
@@ -204,8 +214,10 @@ parse_tag(const char *h, size_t len, size_t i, struct tag *t)
 	}
 	t->end = j < len ? j + 1 : len;
 	t->self_closing = j > 0 && j < len && h[j - 1] == '/';
-	if (!t->closing)
-		t->drop_mark = has_drop_mark(h + attr, j - attr);
+	if (!t->closing) {
+		t->drop_mark = has_mark(h + attr, j - attr, drop_marks);
+		t->cut_mark = has_mark(h + attr, j - attr, cut_marks);
+	}
 	return 1;
 }
 
@@ -215,6 +227,21 @@ skip_element(const char *h, size_t len, size_t i, const char *name)
 {
 	int depth = 1;
 	struct tag t;
+
+	/* Script and style hold text, not tags ("if (a<b)"): look for the
+	 * closing tag itself. */
+	if (in_list(raw_tags, name)) {
+		size_t n = strlen(name);
+
+		for (; i + n + 2 <= len; i++)
+			if (h[i] == '<' && h[i + 1] == '/' &&
+			    str_ncasecmp_ascii(h + i + 2, name, n) == 0) {
+				const char *e = memchr(h + i, '>', len - i);
+
+				return e ? (size_t)(e - h) + 1 : len;
+			}
+		return len;
+	}
 
 	while (i < len) {
 		const char *lt = memchr(h + i, '<', len - i);
@@ -239,6 +266,15 @@ skip_element(const char *h, size_t len, size_t i, const char *name)
 			return i;
 	}
 	return len;
+}
+
+/* A pending space is written before the next visible character. */
+static void
+flush_space(struct strbuf *out, int *space)
+{
+	if (*space && out->len && out->s[out->len - 1] != '\n')
+		sb_putc(out, ' ');
+	*space = 0;
 }
 
 void
@@ -266,10 +302,13 @@ html_to_text(const char *h, size_t len, struct strbuf *out)
 				continue;
 			}
 			if (!parse_tag(h, len, i, &t)) {
+				flush_space(out, &space);
 				sb_putc(out, '<');
 				i++;
 				continue;
 			}
+			if (t.cut_mark)
+				return;	/* the rest is the quoted message */
 			i = t.end;
 			if (!t.closing && !t.self_closing &&
 			    (in_list(drop_tags, t.name) || t.drop_mark) &&
@@ -293,11 +332,8 @@ html_to_text(const char *h, size_t len, struct strbuf *out)
 		if (c == '&') {
 			size_t used;
 
-			/* The space before "&pound;" is still a space. */
-			if (space && out->len && out->s[out->len - 1] != '\n' &&
-			    i + 1 < len && h[i + 1] != ' ')
-				sb_putc(out, ' ');
-			space = 0;
+			/* The space before "&pound;" or a bare '&' stays. */
+			flush_space(out, &space);
 			used = entity(h + i + 1, len - i - 1, out);
 			if (used) {
 				i += used + 1;
@@ -310,9 +346,7 @@ html_to_text(const char *h, size_t len, struct strbuf *out)
 			i++;
 			continue;
 		}
-		if (space && out->len && out->s[out->len - 1] != '\n')
-			sb_putc(out, ' ');
-		space = 0;
+		flush_space(out, &space);
 		sb_putc(out, c);
 		i++;
 	}

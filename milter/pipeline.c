@@ -211,9 +211,13 @@ pipeline_extract(const struct engine *e, const char *msg, size_t len,
 		care_err_set(err, NULL, 0, "message could not be parsed");
 		return -1;
 	}
+	struct strbuf text;
+
 	mt = thread_matcher(e->rs);
-	out->limit = e->cf->max_scan_bytes;
-	rc = extract_text(m, e->cf, mt, out);
+	sb_init(&text, e->cf->max_scan_bytes);	/* the bound is the text's */
+	rc = extract_text(m, e->cf, mt, &text);
+	sb_append(out, text.s ? text.s : "", text.len);
+	sb_free(&text);
 	g_object_unref(m);
 	if (rc < 0) {
 		care_err_set(err, NULL, 0, "a rule hit the regex match limit");

@@ -98,6 +98,7 @@ struct loader {
 	rules_errfn errfn;
 	void *arg;
 	struct rule *cur;	/* the rule being read, NULL before the first */
+	int bad_rule;		/* its rule line failed: stay quiet until the next */
 };
 
 static const char *const trim_target_names[] = {
@@ -254,6 +255,9 @@ do_define(struct loader *ld, char *args)
 {
 	char *name = args, *pat = args;
 
+	/* A define ends the rule before it. */
+	ld->cur = NULL;
+	ld->bad_rule = 0;
 	while (*pat && !isspace((unsigned char)*pat))
 		pat++;
 	if (*pat)
@@ -297,6 +301,7 @@ do_rule(struct loader *ld, char *args)
 	int target;
 
 	ld->cur = NULL;
+	ld->bad_rule = 1;	/* until the rule is made below */
 	if (w[0] == NULL || w[1] == NULL || w[2] != NULL) {
 		ld_error(ld, ld->line, "rule needs a NAME and a TARGET");
 		goto out;
@@ -325,6 +330,7 @@ do_rule(struct loader *ld, char *args)
 	ld->cur->target = target;
 	ld->cur->file = ld->file;
 	ld->cur->line = ld->line;
+	ld->bad_rule = 0;
 out:
 	str_list_free(w);
 }
@@ -336,6 +342,7 @@ static void
 do_disable(struct loader *ld, char *args)
 {
 	ld->cur = NULL;
+	ld->bad_rule = 0;
 	for (size_t i = 0; i < ld->rs->n; i++)
 		if (strcmp(ld->rs->rules[i].name, args) == 0) {
 			ld->rs->rules[i].disabled = 1;
@@ -352,6 +359,7 @@ do_exclude(struct loader *ld, char *args)
 	int a, b;
 
 	ld->cur = NULL;
+	ld->bad_rule = 0;
 	if (w[0] == NULL || w[1] == NULL || strcmp(w[1], "when") != 0 ||
 	    w[2] == NULL || w[3] != NULL)
 		ld_error(ld, ld->line, "exclude needs: exclude TARGET when TARGET");
@@ -430,8 +438,8 @@ do_line(struct loader *ld, char *s)
 		return;
 	}
 	if (ld->cur == NULL) {
-		/* The rule line was bad (reported) or missing. */
-		if (ld->rs->n == 0 || ld->errors == 0)
+		/* The rule line was bad (reported once) or missing. */
+		if (!ld->bad_rule)
 			ld_error(ld, ld->line, "\"%s\" outside a rule", kw);
 		return;
 	}
@@ -462,6 +470,7 @@ load_file(struct loader *ld, const char *path)
 
 	ld->file = path;
 	ld->cur = NULL;
+	ld->bad_rule = 0;
 	if (fp == NULL) {
 		ld_error(ld, 0, "cannot open: %s", strerror(errno));
 		return -1;
@@ -587,11 +596,17 @@ check_examples(struct loader *ld)
 			ld_error(ld, r->line, "rule \"%s\" has no match pattern", r->name);
 			continue;
 		}
-		for (size_t k = 0; k < r->nexamples; k++)
-			if ((prepare(m, r->examples[k], strlen(r->examples[k])),
-			    rule_fires(m, r, r->examples[k], strlen(r->examples[k]))) != 1)
+		for (size_t k = 0; k < r->nexamples; k++) {
+			int rc = (prepare(m, r->examples[k], strlen(r->examples[k])),
+			    rule_fires(m, r, r->examples[k], strlen(r->examples[k])));
+
+			if (rc < 0)
+				ld_error(ld, r->line, "rule \"%s\" hits RegexMatchLimit on "
+				    "its example \"%s\"", r->name, r->examples[k]);
+			else if (rc != 1)
 				ld_error(ld, r->line, "rule \"%s\" does not match its "
 				    "example \"%s\"", r->name, r->examples[k]);
+		}
 		for (size_t k = 0; k < r->ncounters; k++)
 			if ((prepare(m, r->counters[k], strlen(r->counters[k])),
 			    rule_fires(m, r, r->counters[k], strlen(r->counters[k]))) != 0)

@@ -147,6 +147,13 @@ cut_here(struct rules_matcher *m, struct line *v, size_t n, size_t i)
 
 	if (a + b + 2 > sizeof(joined))
 		return 0;
+	/* A sentence of the agent's above a one-line attribution: the
+	 * attribution is cut on its own turn, the sentence stays.  (The
+	 * first half of a wrapped attribution ends in a name, a date, a
+	 * comma or '<', not in sentence punctuation.) */
+	if (strchr(".!?)", v[i].s[v[i].len - 1]) &&
+	    (rc = match_line(m, RULES_T_CUT, &v[i + 1])) != 0)
+		return rc < 0 ? rc : 0;
 	memcpy(joined, v[i].s, a);
 	joined[a] = ' ';
 	memcpy(joined + a + 1, v[i + 1].s, b);
@@ -172,7 +179,10 @@ signature_follows(struct line *v, size_t n, size_t i)
 	size_t k = next_text(v, n, i + 1);
 	int names = 0;
 
-	for (; k < n && names <= TRIM_NAME_LINES; k = next_text(v, n, k + 1)) {
+	for (; k < n && names <= TRIM_NAME_LINES; k++) {
+		/* The name block is one run of lines: a blank line ends it. */
+		if (names > 0 && is_blank(&v[k]))
+			break;
 		if (v[k].len > TRIM_NAME_MAX && !is_quoted(&v[k]))
 			return names == 0 ? -1 : names;
 		/* "Von: ..." or an address: a header block, not a name */
@@ -208,10 +218,12 @@ trim_text(struct rules_matcher *m, const char *in, size_t len,
 			continue;
 		}
 		rules_prepare(m, v[i].s, v[i].len);	/* one prefilter pass a line */
-		int cut = cut_here(m, v, n, i);
+		int cut = cut_here(m, v, n, i), from_header = 0;
 
-		if (cut == 0)
+		if (cut == 0) {
 			cut = header_block(m, v, n, i);
+			from_header = cut > 0;
+		}
 		if (cut < 0) {
 			rc = -1;
 			break;
@@ -224,6 +236,13 @@ trim_text(struct rules_matcher *m, const char *in, size_t len,
 			size_t after = next_text(v, n, i + (size_t)cut);
 
 			if (after < n && is_quoted(&v[after])) {
+				i = after - 1;
+				continue;
+			}
+			/* An attribution at the very top, with nothing of the
+			 * agent's above it, followed by text: a client that
+			 * puts its attribution first; the text is the reply. */
+			if (!kept && !from_header && after < n) {
 				i = after - 1;
 				continue;
 			}
@@ -247,7 +266,7 @@ trim_text(struct rules_matcher *m, const char *in, size_t len,
 				 * agent's words. */
 				keep(out, &v[i]);
 				for (size_t k = next_text(v, n, i + 1); names > 0 && k < n;
-				    k = next_text(v, n, k + 1), names--)
+				    k++, names--)
 					if (!is_quoted(&v[k]))
 						keep(out, &v[k]);
 				break;

@@ -111,6 +111,9 @@ sb_append(struct strbuf *sb, const char *s, size_t n)
 	if (sb->limit && sb->len + n > sb->limit) {
 		sb->overflow = 1;
 		n = sb->limit > sb->len ? sb->limit - sb->len : 0;
+		/* Text stays valid UTF-8: do not keep half a character. */
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
 	}
 	if (sb->len + n + 1 > sb->cap) {
 		size_t cap = sb->cap ? sb->cap : 256;

@@ -1,0 +1,42 @@
+-- probe.lua: connections that end early (after negotiation, in the
+-- middle of a header, abruptly in the body) leave the filter working.
+dofile(libdir .. "/lib.lua")
+
+T.run("probe: negotiate then quit", function()
+  local conn = T.connect(sock)
+  mt.disconnect(conn)
+end)
+
+T.run("probe: abrupt disconnect in the middle of a message", function()
+  local conn = T.connect(sock)
+  mt.macro(conn, SMFIC_MAIL, "i", "QCUT")
+  T.expect(mt.mailfrom(conn, "<agent@acme.example>") == nil, "mailfrom")
+  T.expect(mt.rcptto(conn, "<customer@customer.example>") == nil, "rcptto")
+  T.expect(mt.header(conn, "Subject", "Re: cut short") == nil, "header")
+  T.expect(mt.eoh(conn) == nil, "eoh")
+  T.expect(mt.bodystring(conn, "I'm sorry your kettle\r\n") == nil, "body")
+  mt.disconnect(conn, false)
+end)
+
+T.run("probe: abort in the middle of a message, then a full one", function()
+  local conn = T.connect(sock)
+  mt.macro(conn, SMFIC_MAIL, "i", "QABORT")
+  T.expect(mt.mailfrom(conn, "<agent@acme.example>") == nil, "mailfrom")
+  T.expect(mt.rcptto(conn, "<customer@customer.example>") == nil, "rcptto")
+  T.expect(mt.header(conn, "Subject", "Re: aborted") == nil, "header")
+  T.expect(mt.abort(conn) == nil, "abort")
+  local r = T.send(conn, {file = "flag.eml", qid = "QAFTERABORT"})
+  T.expect(r == SMFIR_CONTINUE, "reply is " .. T.reply_name(r))
+  T.expect(T.verdict(conn) == "fail; missing=empathy; action=flag",
+    "header is " .. tostring(T.verdict(conn)))
+  mt.disconnect(conn)
+end)
+
+T.run("probe: filter still judges after the probes", function()
+  local conn, r = T.one(sock, {file = "good.eml", qid = "QAFTERPROBE"})
+  T.expect(r == SMFIR_CONTINUE, "reply is " .. T.reply_name(r))
+  local v = T.verdict(conn)
+  T.expect(v ~= nil and v:match("^pass"), "header is " .. tostring(v))
+  mt.disconnect(conn)
+end)
+T.finish()
