@@ -4,13 +4,16 @@
  * prefilter.h).
  *
  * Factor analysis walks the pattern source with a small recursive
- * parser.  Each node yields two sets of strings: 'exact', every string
- * the node can match (when that is a small finite set), and 'fac', a set
- * of which every match contains one.  A concatenation keeps the best
- * (longest shortest string) of its parts' sets, an alternation the union
- * of its branches', and anything the parser does not understand yields
- * "unknown", which is always safe: a pattern without factors is always
- * given to PCRE2.
+ * parser.  Each node yields four sets of strings: 'exact', every string
+ * the node can match (when that is a small finite set); 'pre' and 'suf',
+ * sets of which every match starts (ends) with one; and 'fac', a set of
+ * which every match contains one.  In a concatenation xy, a suffix of x
+ * followed by a prefix of y is a factor too: that is how "sorry" is
+ * found in (?:very )?sorry.  A concatenation keeps the best (longest
+ * shortest string) candidate, an alternation the union of its
+ * branches', and anything the parser does not understand yields
+ * "unknown" (pre and suf the empty string), which is always safe: a
+ * pattern without factors is always given to PCRE2.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -31,7 +34,7 @@ struct sset {
 };
 
 struct info {
-	struct sset exact, fac;
+	struct sset exact, pre, suf, fac;
 };
 
 struct parser {
@@ -103,13 +106,17 @@ static void
 info_free(struct info *x)
 {
 	set_free(&x->exact);
+	set_free(&x->pre);
+	set_free(&x->suf);
 	set_free(&x->fac);
 }
 
+/* Anything at all: it starts and ends with "" and that is all we know. */
 static struct info
 info_unknown(void)
 {
-	struct info x = {set_unknown(), set_unknown()};
+	struct info x = {set_unknown(), set_one("", 0), set_one("", 0),
+	    set_unknown()};
 
 	return x;
 }
@@ -118,9 +125,54 @@ info_unknown(void)
 static struct info
 info_empty(void)
 {
-	struct info x = {set_one("", 0), set_unknown()};
+	struct info x = {set_one("", 0), set_one("", 0), set_one("", 0),
+	    set_unknown()};
 
 	return x;
+}
+
+/* A single literal character. */
+static struct info
+info_char(char c)
+{
+	struct info x = {set_one(&c, 1), set_one(&c, 1), set_one(&c, 1),
+	    set_unknown()};
+
+	return x;
+}
+
+/* Every string of a followed by every string of b, or unknown when the
+ * product is too large.  'keep' says which end to keep when a string
+ * grows past PF_MAX_LEN: 1 the start (prefixes), -1 the end (suffixes),
+ * 0 none (the product becomes unknown). */
+static struct sset
+cross(const struct sset *a, const struct sset *b, int keep)
+{
+	struct sset r = set_unknown();
+
+	if (!a->known || !b->known || a->n * b->n > PF_MAX_SET)
+		return r;
+	r.known = 1;
+	r.v = xmalloc((a->n * b->n + 1) * sizeof(char *));
+	for (size_t i = 0; i < a->n; i++)
+		for (size_t j = 0; j < b->n; j++) {
+			char *s = xasprintf("%s%s", a->v[i], b->v[j]);
+			size_t l = strlen(s);
+
+			if (l > PF_MAX_LEN) {
+				if (keep == 0) {
+					free(s);
+					set_free(&r);
+					return set_unknown();
+				}
+				if (keep < 0)
+					memmove(s, s + l - PF_MAX_LEN, PF_MAX_LEN + 1);
+				else
+					s[PF_MAX_LEN] = '\0';
+			}
+			r.v[r.n++] = s;
+		}
+	return r;
 }
 
 /* How much a set filters: its shortest string, -1 when unknown.  A
@@ -162,28 +214,28 @@ concat(struct info a, struct info b)
 {
 	struct info r = info_unknown();
 
-	if (a.exact.known && b.exact.known && a.exact.n * b.exact.n <= PF_MAX_SET) {
-		int ok = 1;
-
-		r.exact.known = 1;
-		r.exact.v = xmalloc((a.exact.n * b.exact.n + 1) * sizeof(char *));
-		for (size_t i = 0; i < a.exact.n && ok; i++)
-			for (size_t j = 0; j < b.exact.n && ok; j++) {
-				char *s = xasprintf("%s%s", a.exact.v[i], b.exact.v[j]);
-
-				r.exact.v[r.exact.n++] = s;
-				ok = strlen(s) <= PF_MAX_LEN;
-			}
-		if (!ok)
-			set_free(&r.exact);
-	}
+	set_free(&r.pre);
+	set_free(&r.suf);
+	r.exact = cross(&a.exact, &b.exact, 0);
+	/* Starts: a's exact strings then b's starts, or a's starts. */
+	r.pre = a.exact.known ? cross(&a.exact, &b.pre, 1) : set_unknown();
+	if (!r.pre.known)
+		r.pre = set_copy(a.exact.known ? &a.exact : &a.pre);
+	/* Ends: a's ends then b's exact strings, or b's ends. */
+	r.suf = b.exact.known ? cross(&a.suf, &b.exact, -1) : set_unknown();
+	if (!r.suf.known)
+		r.suf = set_copy(b.exact.known ? &b.exact : &b.suf);
+	/* Where they meet, an end of a and a start of b stand together. */
+	struct sset join = cross(&a.suf, &b.pre, -1);
 	struct sset c1 = best(&a.fac, &b.fac), c2 = best(&a.exact, &b.exact);
-	struct sset c3 = best(&c1, &c2);
+	struct sset c3 = best(&c1, &c2), c4 = best(&c3, &join);
 
-	r.fac = best(&c3, &r.exact);
+	r.fac = best(&c4, &r.exact);
+	set_free(&join);
 	set_free(&c1);
 	set_free(&c2);
 	set_free(&c3);
+	set_free(&c4);
 	info_free(&a);
 	info_free(&b);
 	return r;
@@ -197,16 +249,35 @@ set_append(struct sset *dst, const struct sset *src)
 		dst->v[dst->n++] = xstrdup(src->v[i]);
 }
 
+/* The union of two sets, or unknown when either is or it is too big. */
+static struct sset
+set_union(const struct sset *a, const struct sset *b)
+{
+	struct sset r = set_unknown();
+
+	if (a->known && b->known && a->n + b->n <= PF_MAX_SET) {
+		r.known = 1;
+		set_append(&r, a);
+		set_append(&r, b);
+	}
+	return r;
+}
+
 static struct info
 alternate(struct info a, struct info b)
 {
 	struct info r = info_unknown();
 
-	if (a.exact.known && b.exact.known && a.exact.n + b.exact.n <= PF_MAX_SET) {
-		r.exact.known = 1;
-		set_append(&r.exact, &a.exact);
-		set_append(&r.exact, &b.exact);
-	}
+	set_free(&r.pre);
+	set_free(&r.suf);
+	r.exact = set_union(&a.exact, &b.exact);
+	r.pre = set_union(&a.pre, &b.pre);
+	r.suf = set_union(&a.suf, &b.suf);
+	/* Too many to list: "" is always a true start and end. */
+	if (!r.pre.known)
+		r.pre = set_one("", 0);
+	if (!r.suf.known)
+		r.suf = set_one("", 0);
 	struct sset fa = best(&a.fac, &a.exact), fb = best(&b.fac, &b.exact);
 
 	if (score(&fa) >= 0 && score(&fb) >= 0 && fa.n + fb.n <= 4 * PF_MAX_SET) {
@@ -398,9 +469,7 @@ parse_escape(struct parser *ps)
 	}
 	if (isalnum((unsigned char)c))
 		return info_unknown();	/* \w \s \d, \1, \t ... */
-	char lit = c;
-
-	return (struct info){set_one(&lit, 1), set_unknown()};
+	return info_char(c);
 }
 
 /* Apply a quantifier, if one follows. */
@@ -439,8 +508,18 @@ quantify(struct parser *ps, struct info atom)
 		ps->p++;	/* lazy or possessive */
 	struct info r = info_unknown();
 
-	if (min >= 1)
+	if (min >= 1) {
+		/* At least one copy: its starts, ends and factors hold. */
 		r.fac = best(&atom.fac, &atom.exact);
+		set_free(&r.pre);
+		set_free(&r.suf);
+		r.pre = set_copy(atom.exact.known ? &atom.exact : &atom.pre);
+		r.suf = set_copy(atom.exact.known ? &atom.exact : &atom.suf);
+		if (!r.pre.known)
+			r.pre = set_one("", 0);
+		if (!r.suf.known)
+			r.suf = set_one("", 0);
+	}
 	info_free(&atom);
 	return r;
 }
@@ -475,10 +554,8 @@ parse_atom(struct parser *ps)
 			ps->p++;
 		return info_unknown();
 	}
-	char lit = (char)tolower(c);
-
 	ps->p++;
-	return (struct info){set_one(&lit, 1), set_unknown()};
+	return info_char((char)tolower(c));
 }
 
 static struct info

@@ -110,7 +110,12 @@ static const struct {
 	{"\\bwe (?:have|'ve) (?:refunded|credited)\\b", "we have sent", "we have credited"},
 	/* quantified literals: one copy must be there */
 	{"funny (?:ha)+", "very funny", "funny ha"},
-	{"xyz(?:ab){2,3}", "xy abab", "xyz"},
+	{"xyz(?:ab){2,3}", "xy abab", "xyzabab"},
+	/* a literal run after a part without factors: a suffix of one part
+	 * and a prefix of the next stand together in every match */
+	{"\\b(?:very |really )?sorry\\b", "apologies", "so sorry"},
+	{"[a-z]+ing\\b", "a sang", "singing"},
+	{"^\\W*Sent from my \\w+", "Kind regards", "-- Sent from my phone"},
 	/* inline flags and comments are not text */
 	{"(?i)thanks", "cheers", "THANKS"},
 	{"(?i:thank) you", "cheers", "THANK YOU"},
@@ -140,7 +145,6 @@ END_TEST
  * never filtered, always possible. */
 static const char *const unfactored[] = {
 	"\\w+",
-	"[a-z]+ing\\b",
 	".",
 	"^$",
 	"ab",				/* too short to filter anything */
