@@ -347,7 +347,15 @@ html_to_text(const char *h, size_t len, struct strbuf *out)
 			continue;
 		}
 		flush_space(out, &space);
-		sb_putc(out, c);
-		i++;
+		/* A whole character at a time: when MaxScanBytes cuts the
+		 * text, sb_append() drops whole characters, never half of one
+		 * (the text must stay valid UTF-8). */
+		size_t k = 1;
+
+		if ((unsigned char)c >= 0xC0)
+			while (k < 4 && i + k < len && ((unsigned char)h[i + k] & 0xC0) == 0x80)
+				k++;
+		sb_append(out, h + i, k);
+		i += k;
 	}
 }

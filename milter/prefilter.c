@@ -385,7 +385,10 @@ parse_group(struct parser *ps)
 		}
 	} else if (*ps->p == '*') {
 		/* verbs such as (*MARK): zero-width; but (*atomic:...),
-		 * (*sr:...) and the like hold a pattern: no claim. */
+		 * (*sr:...) and the like hold a pattern, and (*ACCEPT) ends
+		 * the match where it stands: no claim. */
+		if (strncmp(ps->p, "*ACCEPT", 7) == 0)
+			ps->bad = 1;
 		while (*ps->p && *ps->p != ')') {
 			if (*ps->p == ':')
 				ps->bad = 1;
