@@ -66,6 +66,11 @@ sigwait(const sigset_t *set, int *sig)
 	sigdelset(&s, SIGTERM);
 	sigdelset(&s, SIGINT);
 	sigdelset(&s, SIGUSR1);
+	/* Nothing left to wait for (libmilter's case): sleep for good.  An
+	 * error returned here would make libmilter abort the filter. */
+	if (sigisemptyset(&s))
+		for (;;)
+			pause();
 	do
 		r = sigwaitinfo(&s, NULL);
 	while (r < 0 && errno == EINTR);

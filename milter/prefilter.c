@@ -48,9 +48,12 @@ struct pattern {
 	size_t n;		/* 0: no factors, always tried */
 };
 
+#define PF_HASH_SIZE 8192	/* slots for distinct factors, a power of 2 */
+
 struct prefilter {
 	char **factor;		/* distinct factors, lower case */
 	size_t nfactor;
+	int *hash;		/* open addressing: factor id + 1, 0 empty */
 	int **fpat;		/* per factor: the patterns it makes possible */
 	size_t *nfpat;
 	unsigned char *always;	/* patterns without factors, as a bit set */
@@ -131,14 +134,37 @@ info_empty(void)
 	return x;
 }
 
-/* A single literal character. */
+/* A run of literal characters (one or more). */
 static struct info
-info_char(char c)
+info_literal(const char *str, size_t len)
 {
-	struct info x = {set_one(&c, 1), set_one(&c, 1), set_one(&c, 1),
+	struct info x = {set_one(str, len), set_one(str, len), set_one(str, len),
 	    set_unknown()};
 
 	return x;
+}
+
+static struct info
+info_char(char c)
+{
+	return info_literal(&c, 1);
+}
+
+/* Is c, at the start of p, a plain literal character? */
+static int
+plain_char(const char *p)
+{
+	unsigned char c = (unsigned char)*p;
+
+	return c != '\0' && c < 0x80 && strchr("()[]{}.^$\\|?*+", c) == NULL;
+}
+
+/* Does a quantifier follow at p? */
+static int
+quantifier_at(const char *p)
+{
+	return *p == '?' || *p == '*' || *p == '+' ||
+	    (*p == '{' && isdigit((unsigned char)p[1]));
 }
 
 /* Every string of a followed by every string of b, or unknown when the
@@ -567,6 +593,21 @@ parse_concat(struct parser *ps)
 	struct info r = info_empty();
 
 	while (*ps->p && *ps->p != '|' && *ps->p != ')') {
+		/* A run of plain characters is one node, minus a last one
+		 * that a quantifier applies to: far less work than one node
+		 * a character. */
+		char run[PF_MAX_LEN + 1];
+		size_t n = 0;
+
+		while (n < PF_MAX_LEN && plain_char(ps->p + n) && !quantifier_at(ps->p + n + 1))
+			n++;
+		if (n >= 2) {
+			for (size_t k = 0; k < n; k++)
+				run[k] = (char)tolower((unsigned char)ps->p[k]);
+			ps->p += n;
+			r = concat(r, info_literal(run, n));
+			continue;
+		}
 		struct info a = parse_atom(ps);
 
 		r = concat(r, quantify(ps, a));
@@ -601,12 +642,34 @@ prefilter_new(void)
 	return xcalloc(1, sizeof(struct prefilter));
 }
 
+static size_t
+hash_string(const char *s)
+{
+	size_t h = 5381;
+
+	for (; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	return h;
+}
+
 static int
 factor_id(struct prefilter *pf, const char *s)
 {
-	for (size_t i = 0; i < pf->nfactor; i++)
-		if (strcmp(pf->factor[i], s) == 0)
-			return (int)i;
+	size_t slot = hash_string(s) & (PF_HASH_SIZE - 1);
+
+	if (pf->hash == NULL)
+		pf->hash = xcalloc(PF_HASH_SIZE, sizeof(int));
+	if (pf->nfactor + 1 >= PF_HASH_SIZE / 2) {
+		/* Full enough: fall back to a search (never in practice). */
+		for (size_t i = 0; i < pf->nfactor; i++)
+			if (strcmp(pf->factor[i], s) == 0)
+				return (int)i;
+	} else {
+		for (; pf->hash[slot]; slot = (slot + 1) & (PF_HASH_SIZE - 1))
+			if (strcmp(pf->factor[pf->hash[slot] - 1], s) == 0)
+				return pf->hash[slot] - 1;
+		pf->hash[slot] = (int)pf->nfactor + 1;
+	}
 	pf->factor = xrealloc(pf->factor, (pf->nfactor + 1) * sizeof(char *));
 	pf->factor[pf->nfactor] = xstrdup(s);
 	return (int)pf->nfactor++;
@@ -804,6 +867,7 @@ prefilter_free(struct prefilter *pf)
 	}
 	free(pf->fpat);
 	free(pf->nfpat);
+	free(pf->hash);
 	free(pf->always);
 	for (size_t i = 0; i < pf->npat; i++)
 		free(pf->pat[i].factors);

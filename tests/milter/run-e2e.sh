@@ -12,7 +12,7 @@
 #   filter A  the bundled policy + ReviewCopyTo qa@acme.example + an
 #             extra rule file (for the reload tests)
 #   filter B  A's policy + Reject yes, RejectIssues blame
-#   filter C  RegexMatchLimit at the lowest value the rules load with,
+#   filter C  an extra rule that backtracks catastrophically,
 #             so real messages hit it (On-InternalError tests)
 #   Postfix   smtpd on SP (filter A, also non_smtpd_milters for
 #             sendmail(1)), SP_B (filter B), SP_C (filter C);
@@ -203,26 +203,18 @@ cm_write_config "$WORK/a.conf" "RuleFiles $RULES $WORK/extra.rules" \
     "ReviewCopyTo $QA"
 cm_write_config "$WORK/b.conf" "Reject yes" "RejectIssues blame"
 
-# Filter C: the lowest RegexMatchLimit that the rules (and their examples,
-# which are checked at load) accept; real replies have longer sentences
-# and hit it.  (RegexMatchLimit 1 cannot be used: the examples would fail
-# and the filter would refuse to start.)
-limit_loads() {
-	cm_write_config "$WORK/limit.conf" "RegexMatchLimit $1"
-	"$BIN" -n -c "$WORK/limit.conf" >/dev/null 2>&1
-}
-lo=1 hi=100000
-if limit_loads "$hi"; then
-	while [ $((hi - lo)) -gt 1 ]; do
-		mid=$(((lo + hi) / 2))
-		if limit_loads "$mid"; then hi=$mid; else lo=$mid; fi
-	done
-	LIMIT=$hi
-else
-	LIMIT=
-fi
+# Filter C: an extra rule that backtracks catastrophically on any sentence
+# of a real reply (nested quantifiers, no literal the prefilter could use),
+# under the default RegexMatchLimit: every message hits the limit, which is
+# an internal error.  Its example is short, so the rules still load.
+cat > "$WORK/trap.rules" <<'TRAP'
+rule trap-backtracking excuse
+    match ^(?:\w+\s*)+\W{7}$
+    example abc.......
+TRAP
+LIMIT=default
 write_c_conf() {	# ON-INTERNAL-ERROR
-	cm_write_config "$WORK/c.conf.new" "RegexMatchLimit ${LIMIT:-100000}" \
+	cm_write_config "$WORK/c.conf.new" "RuleFiles $RULES $WORK/trap.rules" \
 	    "On-InternalError $1"
 	sed -i "s|journal-c.conf.new.db|journal-c.db|" "$WORK/c.conf.new"
 	mv "$WORK/c.conf.new" "$WORK/c.conf"
