@@ -136,6 +136,9 @@ install_signals(void)
 		sigaddset(&set, sigs[i]);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit (LimitFSIZE=) must fail a journal write, which
+	 * is logged and lets mail go on, not kill the filter. */
+	signal(SIGXFSZ, SIG_IGN);
 	return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0 ? 0 : -1;
 }
 

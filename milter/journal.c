@@ -136,10 +136,17 @@ write_batch(struct journal *j, struct record *list)
 	}
 	rc = 0;
 out:
-	if (rc < 0)
-		log_msg(LOG_LEVEL_ERR, "journal: write failed: %s", sqlite3_errmsg(j->db));
 	sqlite3_finalize(st);
-	exec_sql(j->db, rc == 0 ? "COMMIT" : "ROLLBACK");
+	/* A failed COMMIT (disk full, busy) loses the batch as surely as a
+	 * failed insert: count it, and never leave the transaction open, or
+	 * every later BEGIN would fail too. */
+	if (rc == 0 && exec_sql(j->db, "COMMIT") < 0)
+		rc = -1;
+	if (rc < 0) {
+		log_msg(LOG_LEVEL_ERR, "journal: write failed: %s", sqlite3_errmsg(j->db));
+		if (!sqlite3_get_autocommit(j->db))
+			exec_sql(j->db, "ROLLBACK");
+	}
 	return rc;
 }
 
