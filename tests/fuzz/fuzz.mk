@@ -137,9 +137,11 @@ SANITIZE_TESTS = $(if $(wildcard tests/unit/test_*.c),unit-tests) corpus-tests \
                  $(if $(wildcard tests/contract/run.sh),contract-tests) \
                  malformed-tests
 
+# Check's 4 s per test is too short for an instrumented build.
 sanitize:
 	ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} \
 	$(MAKE) --no-print-directory BUILD=build-asan \
 	    CFLAGS='$(SANITIZE_FLAGS) -std=c11 -Wall -Wextra' \
 	    LDFLAGS='-fsanitize=address,undefined' \
