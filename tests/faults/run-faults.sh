@@ -173,8 +173,8 @@ stops() {
 	fi
 }
 
-logged() {	# LOG ERE
-	grep -Eq -- "$2" "$1"
+logged() {	# LOG ERE: the filter logs some lines after its socket is up
+	cm_wait_log "$1" "$2" 10
 }
 
 # ---- 1. journal faults --------------------------------------------------------
