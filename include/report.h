@@ -23,6 +23,10 @@ void report_text(const struct care_verdict *v, const char *file,
 /* JSON string literal of s (NULL as null), valid UTF-8 assumed. */
 void report_json_string(struct strbuf *out, const char *s);
 
+/* Append the names in 'set' (elements, or issue kinds when 'issues'),
+ * comma-separated: "empathy,follow_up". */
+void report_names(struct strbuf *out, unsigned set, int issues);
+
 /* Is this verdict a pass (checked, nothing missing, no issue)? */
 int report_is_pass(const struct care_verdict *v);
 

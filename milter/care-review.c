@@ -762,6 +762,27 @@ print_marked(const char *text, size_t len, const unsigned short *mask, int color
 	sb_free(&lab);
 }
 
+/* The verdict of held message 'id': its journal record (jv->found), or,
+ * when it has none (held by something else, or the record was lost),
+ * the message judged again now. */
+static void
+held_verdict(struct review *rv, const char *id, const struct mta_held *h,
+    const char *msg, size_t len, struct jverdict *jv, struct care_verdict *v)
+{
+	struct care_err err = {""};
+
+	if (journal_lookup(rv->db, id, jv) < 0)
+		jv->found = 0;
+	if (jv->found) {
+		verdict_from_journal(jv, v);
+		return;
+	}
+	struct care_envelope env = {h->sender, h->rcpts, h->nrcpts};
+
+	if (pipeline_run(rv->e, msg, len, &env, v, &err) < 0)
+		fprintf(stderr, "care-review: %s: %s\n", id, err.msg);
+}
+
 static int
 cmd_show(struct review *rv, int argc, char **argv)
 {
@@ -791,17 +812,7 @@ cmd_show(struct review *rv, int argc, char **argv)
 		mta_held_free(h, h ? 1 : 0);
 		return EXIT_FAILED;
 	}
-	if (journal_lookup(rv->db, id, &jv) < 0)
-		jv.found = 0;
-	if (jv.found)
-		verdict_from_journal(&jv, &v);
-	else {
-		/* Held by something else, or the record was lost: judge now. */
-		struct care_envelope env = {h->sender, h->rcpts, h->nrcpts};
-
-		if (pipeline_run(rv->e, msg, len, &env, &v, &err) < 0)
-			fprintf(stderr, "care-review: %s: %s\n", id, err.msg);
-	}
+	held_verdict(rv, id, h, msg, len, &jv, &v);
 	format_age(age, sizeof(age), h->arrival, time(NULL));
 	printf("Queue id:  %s (held %s)\nAgent:     ", id, age);
 	puts_safe(stdout, *h->sender ? h->sender : "<>");
@@ -1140,15 +1151,7 @@ cmd_return(struct review *rv, int argc, char **argv)
 		free(msg);
 		return EXIT_FAILED;
 	}
-	if (journal_lookup(rv->db, id, &jv) < 0)
-		jv.found = 0;
-	if (jv.found)
-		verdict_from_journal(&jv, &v);
-	else {
-		struct care_envelope env = {h->sender, h->rcpts, h->nrcpts};
-
-		pipeline_run(rv->e, msg, len, &env, &v, &err);
-	}
+	held_verdict(rv, id, h, msg, len, &jv, &v);
 	ret = build_return(rv, h, &v, note, msg, len, &rlen);
 	/* Delete only once the agent's copy is safely with the MTA. */
 	if (mta_submit(rv->m, rv->who, h->sender, ret, rlen, &err) < 0) {

@@ -261,31 +261,17 @@ journal_close(struct journal *j)
 	free(j);
 }
 
+/* The names in a set, comma-separated, or NULL for an empty set. */
 static char *
-names(unsigned set, int n, const char *(*name)(int))
+names(unsigned set, int issues)
 {
 	struct strbuf sb;
 
+	if (set == 0)
+		return NULL;
 	sb_init(&sb, 0);
-	for (int i = 0; i < n; i++)
-		if (set & (1u << i)) {
-			if (sb.len)
-				sb_putc(&sb, ',');
-			sb_puts(&sb, name(i));
-		}
-	return sb.len ? sb_steal(&sb) : (sb_free(&sb), NULL);
-}
-
-static const char *
-ename(int i)
-{
-	return care_element_name((enum care_element)i);
-}
-
-static const char *
-iname(int i)
-{
-	return care_issue_name((enum care_issue)i);
+	report_names(&sb, set, issues);
+	return sb_steal(&sb);
 }
 
 static char *
@@ -340,8 +326,8 @@ make_record(const struct journal *j, const struct care_verdict *v,
 		}
 	sb_putc(&ij, ']');
 	r->text[R_ISSUES_JSON] = sb_steal(&ij);
-	r->text[R_MISSING] = names(checked ? v->missing : 0, CARE_NELEMENTS, ename);
-	r->text[R_ISSUES] = names(issues, CARE_NISSUES, iname);
+	r->text[R_MISSING] = names(checked ? v->missing : 0, 0);
+	r->text[R_ISSUES] = names(issues, 1);
 	r->text[R_ACTION] = xstrdup(care_action_name(v->action));
 	return r;
 }

@@ -125,18 +125,6 @@ issue_set(const struct care_verdict *v)
 	return set;
 }
 
-static void
-list_names(struct strbuf *out, unsigned set, int n, const char *(*name)(int))
-{
-	int first = 1;
-
-	for (int i = 0; i < n; i++)
-		if (set & (1u << i)) {
-			sb_printf(out, "%s%s", first ? "" : ",", name(i));
-			first = 0;
-		}
-}
-
 static const char *
 element_name_cb(int i)
 {
@@ -150,6 +138,19 @@ issue_name_cb(int i)
 }
 
 void
+report_names(struct strbuf *out, unsigned set, int issues)
+{
+	int n = issues ? CARE_NISSUES : CARE_NELEMENTS, first = 1;
+	const char *(*name)(int) = issues ? issue_name_cb : element_name_cb;
+
+	for (int i = 0; i < n; i++)
+		if (set & (1u << i)) {
+			sb_printf(out, "%s%s", first ? "" : ",", name(i));
+			first = 0;
+		}
+}
+
+void
 report_header(const struct care_verdict *v, struct strbuf *out)
 {
 	unsigned issues = issue_set(v);
@@ -157,11 +158,11 @@ report_header(const struct care_verdict *v, struct strbuf *out)
 	sb_puts(out, report_is_pass(v) ? "pass" : "fail");
 	if (v->missing) {
 		sb_puts(out, "; missing=");
-		list_names(out, v->missing, CARE_NELEMENTS, element_name_cb);
+		report_names(out, v->missing, 0);
 	}
 	if (issues) {
 		sb_puts(out, "; issues=");
-		list_names(out, issues, CARE_NISSUES, issue_name_cb);
+		report_names(out, issues, 1);
 	}
 	sb_printf(out, "; action=%s", care_action_name(v->action));
 }
