@@ -33,6 +33,23 @@ void prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
 int prefilter_may_match(const struct prefilter *pf, int id,
     const unsigned char *found);
 
+/* The groups pattern 'id' requires (n of them, none: always possible),
+ * for a caller that asks prefilter_all_found() about it often: the
+ * rules ask about every pattern of every rule, so it is inline. */
+const int *prefilter_requires(const struct prefilter *pf, int id, size_t *n);
+
+static inline int
+prefilter_all_found(const int *groups, size_t n, const unsigned char *found)
+{
+	for (size_t k = 0; k < n; k++)
+		if (!((found[groups[k] / 8] >> (groups[k] % 8)) & 1))
+			return 0;
+	return 1;
+}
+
+/* Is pattern 'id' always possible (nothing found to filter it by)? */
+int prefilter_always(const struct prefilter *pf, int id);
+
 /* For tests: how many patterns have factors (are filtered). */
 size_t prefilter_filtered(const struct prefilter *pf);
 

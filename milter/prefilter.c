@@ -14,8 +14,24 @@
  * branches', and anything the parser does not understand yields
  * "unknown" (pre and suf the empty string), which is always safe: a
  * pattern without factors is always given to PCRE2.
+ *
+ * One set is rarely enough: "sorry" is in half the sentences of a
+ * support reply, but \bsorry\b.{0,60}\byou\b.{0,50}(?:upset|...) also
+ * needs "you" and one of the feelings.  So each node also keeps 'req',
+ * up to PF_MAX_REQ sets that must all be present (a conjunction): a
+ * concatenation gathers its parts' sets, an alternation keeps the
+ * pairwise unions of its branches' sets (each holds whichever branch
+ * matched).  A pattern is given to PCRE2 only when every one of its
+ * sets has a string in the text.
+ *
+ * The automaton's alphabet is small (letters folded to lower case, one
+ * symbol for all digits, space, apostrophe, hyphen, and one for every
+ * other byte) and factors are cut to PF_KEEP_LEN bytes, which keeps its
+ * transition table small enough to stay in the CPU cache.
  */
 #include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +41,12 @@
 #define PF_MAX_SET 64		/* strings in a set before it is "unknown" */
 #define PF_MAX_LEN 48		/* bytes in a string, likewise */
 #define PF_MIN_FACTOR 3		/* a shorter factor filters nothing */
-#define PF_NSYM 40		/* a-z 0-9 space ' - other */
+#define RARE_PUNCT ":?!@<>|#$"	/* filter as well as a short word */
+#define PF_MAX_REQ 3		/* factor sets required together */
+#define PF_KEEP_LEN 12		/* bytes of a factor worth matching */
+#define PF_NSYM 32		/* see sym() */
+#define PF_MAX_STATES 0x7FFF	/* a state is 15 bits of a table entry ... */
+#define PF_EMIT 0x8000		/* ... and this bit says it emits groups */
 
 struct sset {
 	int known;		/* 0: unknown (any string) */
@@ -35,6 +56,9 @@ struct sset {
 
 struct info {
 	struct sset exact, pre, suf, fac;
+	struct sset req[PF_MAX_REQ + 1];	/* all hold: a conjunction (+ 1:
+					 * room for one more while merging) */
+	size_t nreq;
 };
 
 struct parser {
@@ -44,8 +68,13 @@ struct parser {
 };
 
 struct pattern {
-	int *factors;
-	size_t n;		/* 0: no factors, always tried */
+	int *groups;		/* the required sets, each a group */
+	size_t n;		/* 0: nothing required, always tried */
+};
+
+struct group {
+	int *factors;		/* sorted factor ids; any one of them will do */
+	size_t n;
 };
 
 #define PF_HASH_SIZE 8192	/* slots for distinct factors, a power of 2 */
@@ -54,16 +83,23 @@ struct prefilter {
 	char **factor;		/* distinct factors, lower case */
 	size_t nfactor;
 	int *hash;		/* open addressing: factor id + 1, 0 empty */
-	int **fpat;		/* per factor: the patterns it makes possible */
-	size_t *nfpat;
-	unsigned char *always;	/* patterns without factors, as a bit set */
+	struct group *group;	/* distinct required sets */
+	size_t ngroup;
 	struct pattern *pat;
 	size_t npat, filtered;
-	/* the automaton */
+	/* the automaton while it is built */
 	int *go;		/* nstates * PF_NSYM */
 	int *fail, *out, *dict;	/* per state */
 	int *out_next;		/* per factor: next factor ending at the same state */
 	size_t nstates, cstates;	/* states used, allocated */
+	/* the automaton built: states renumbered breadth first, so that the
+	 * ones a scan is nearly always in are together at the start */
+	uint16_t *table;	/* nstates * PF_NSYM: next state | PF_EMIT */
+	/* per state: the groups present when the scan reaches it (factors
+	 * ending there or at a suffix), as a slice of 'emit' */
+	uint32_t *emit_at, *emit_n;
+	int *emit;
+	unsigned char sym[256];	/* sym() of every byte */
 };
 
 static struct sset
@@ -112,14 +148,17 @@ info_free(struct info *x)
 	set_free(&x->pre);
 	set_free(&x->suf);
 	set_free(&x->fac);
+	for (size_t i = 0; i < x->nreq; i++)
+		set_free(&x->req[i]);
+	x->nreq = 0;
 }
 
 /* Anything at all: it starts and ends with "" and that is all we know. */
 static struct info
 info_unknown(void)
 {
-	struct info x = {set_unknown(), set_one("", 0), set_one("", 0),
-	    set_unknown()};
+	struct info x = {.exact = set_unknown(), .pre = set_one("", 0),
+	    .suf = set_one("", 0), .fac = set_unknown()};
 
 	return x;
 }
@@ -128,8 +167,8 @@ info_unknown(void)
 static struct info
 info_empty(void)
 {
-	struct info x = {set_one("", 0), set_one("", 0), set_one("", 0),
-	    set_unknown()};
+	struct info x = {.exact = set_one("", 0), .pre = set_one("", 0),
+	    .suf = set_one("", 0), .fac = set_unknown()};
 
 	return x;
 }
@@ -138,8 +177,8 @@ info_empty(void)
 static struct info
 info_literal(const char *str, size_t len)
 {
-	struct info x = {set_one(str, len), set_one(str, len), set_one(str, len),
-	    set_unknown()};
+	struct info x = {.exact = set_one(str, len), .pre = set_one(str, len),
+	    .suf = set_one(str, len), .fac = set_unknown()};
 
 	return x;
 }
@@ -214,7 +253,7 @@ score(const struct sset *s)
 	for (size_t i = 0; i < s->n; i++) {
 		int l = (int)strlen(s->v[i]);
 
-		if (l == 1 && strchr(":?!@<>|#$", s->v[i][0]))
+		if (l == 1 && strchr(RARE_PUNCT, s->v[i][0]))
 			l = PF_MIN_FACTOR;
 		if (l < min)
 			min = l;
@@ -233,6 +272,102 @@ best(const struct sset *a, const struct sset *b)
 	if (sa > sb || (sa == sb && a->n <= b->n))
 		return set_copy(a);
 	return set_copy(b);
+}
+
+/* Is a a better candidate than b (filters more, or as well with fewer
+ * strings)? */
+static int
+better(const struct sset *a, const struct sset *b)
+{
+	int sa = score(a), sb = score(b);
+
+	return sa > sb || (sa == sb && a->n < b->n);
+}
+
+/* The part of a factor the automaton looks for: its last PF_KEEP_LEN
+ * bytes (a part of a factor is a factor too).  The end rather than the
+ * start: where a literal joins the next one ("know" "if"), the end holds
+ * both. */
+static const char *
+keep(const char *factor)
+{
+	size_t n = strlen(factor);
+
+	return n > PF_KEEP_LEN ? factor + n - PF_KEEP_LEN : factor;
+}
+
+/* Does every string of x contain one of y (within the part of it that
+ * the automaton will look for)?  Then wherever x's strings
+ * are found, y's are too, and y says nothing more. */
+static int
+set_implies(const struct sset *x, const struct sset *y)
+{
+	if (!x->known || !y->known)
+		return 0;
+	if (x->n == y->n) {
+		size_t i = 0;
+
+		while (i < x->n && strcmp(x->v[i], y->v[i]) == 0)
+			i++;
+		if (i == x->n)
+			return 1;	/* the same set (a common case) */
+	}
+	if (x->n * y->n > 1024)
+		return 0;	/* too costly to tell: keep both */
+	for (size_t i = 0; i < x->n; i++) {
+		const char *kept = keep(x->v[i]);
+		size_t j = 0;
+
+		while (j < y->n && strstr(kept, y->v[j]) == NULL)
+			j++;
+		if (j == y->n)
+			return 0;
+	}
+	return 1;
+}
+
+/* Require s as well, when it says something new; keep the PF_MAX_REQ
+ * best requirements. */
+static void
+req_add(struct info *r, const struct sset *s)
+{
+	if (score(s) < PF_MIN_FACTOR)
+		return;
+	for (size_t i = 0; i < r->nreq; i++)
+		if (set_implies(&r->req[i], s))
+			return;
+	for (size_t i = 0; i < r->nreq;) {
+		if (set_implies(s, &r->req[i])) {
+			set_free(&r->req[i]);
+			r->req[i] = r->req[--r->nreq];
+		} else
+			i++;
+	}
+	if (r->nreq < PF_MAX_REQ) {
+		r->req[r->nreq++] = set_copy(s);
+		return;
+	}
+	size_t worst = 0;
+
+	for (size_t i = 1; i < r->nreq; i++)
+		if (better(&r->req[worst], &r->req[i]))
+			worst = i;
+	if (better(s, &r->req[worst])) {
+		set_free(&r->req[worst]);
+		r->req[worst] = set_copy(s);
+	}
+}
+
+/* Everything x requires, r requires too (x is a part of r). */
+static void
+req_inherit(struct info *r, const struct info *x)
+{
+	struct sset f = best(&x->fac, &x->exact);
+
+	for (size_t i = 0; i < x->nreq; i++)
+		req_add(r, &x->req[i]);
+	req_add(r, &f);
+	set_free(&f);
 }
 
 static struct info
@@ -257,6 +392,10 @@ concat(struct info a, struct info b)
 	struct sset c3 = best(&c1, &c2), c4 = best(&c3, &join);
 
 	r.fac = best(&c4, &r.exact);
+	req_inherit(&r, &a);
+	req_inherit(&r, &b);
+	req_add(&r, &join);
+	req_add(&r, &r.fac);
 	set_free(&join);
 	set_free(&c1);
 	set_free(&c2);
@@ -275,13 +414,14 @@ set_append(struct sset *dst, const struct sset *src)
 		dst->v[dst->n++] = xstrdup(src->v[i]);
 }
 
-/* The union of two sets, or unknown when either is or it is too big. */
+/* The union of two sets, or unknown when either is or it has more
+ * than 'max' strings. */
 static struct sset
-set_union(const struct sset *a, const struct sset *b)
+set_union(const struct sset *a, const struct sset *b, size_t max)
 {
 	struct sset r = set_unknown();
 
-	if (a->known && b->known && a->n + b->n <= PF_MAX_SET) {
+	if (a->known && b->known && a->n + b->n <= max) {
 		r.known = 1;
 		set_append(&r, a);
 		set_append(&r, b);
@@ -296,9 +436,9 @@ alternate(struct info a, struct info b)
 
 	set_free(&r.pre);
 	set_free(&r.suf);
-	r.exact = set_union(&a.exact, &b.exact);
-	r.pre = set_union(&a.pre, &b.pre);
-	r.suf = set_union(&a.suf, &b.suf);
+	r.exact = set_union(&a.exact, &b.exact, PF_MAX_SET);
+	r.pre = set_union(&a.pre, &b.pre, PF_MAX_SET);
+	r.suf = set_union(&a.suf, &b.suf, PF_MAX_SET);
 	/* Too many to list: "" is always a true start and end. */
 	if (!r.pre.known)
 		r.pre = set_one("", 0);
@@ -306,13 +446,19 @@ alternate(struct info a, struct info b)
 		r.suf = set_one("", 0);
 	struct sset fa = best(&a.fac, &a.exact), fb = best(&b.fac, &b.exact);
 
-	if (score(&fa) >= 0 && score(&fb) >= 0 && fa.n + fb.n <= 4 * PF_MAX_SET) {
-		r.fac.known = 1;
-		set_append(&r.fac, &fa);
-		set_append(&r.fac, &fb);
-	}
-	set_free(&fa);
-	set_free(&fb);
+	if (score(&fa) >= 0 && score(&fb) >= 0)
+		r.fac = set_union(&fa, &fb, 4 * PF_MAX_SET);
+	/* Whichever branch matched brings its requirements: so any one of
+	 * a's sets or b's is present, for every pair. */
+	a.req[a.nreq++] = fa;
+	b.req[b.nreq++] = fb;
+	for (size_t i = 0; i < a.nreq; i++)
+		for (size_t j = 0; j < b.nreq; j++) {
+			struct sset u = set_union(&a.req[i], &b.req[j], 4 * PF_MAX_SET);
+
+			req_add(&r, &u);
+			set_free(&u);
+		}
 	info_free(&a);
 	info_free(&b);
 	return r;
@@ -540,6 +686,7 @@ quantify(struct parser *ps, struct info atom)
 	if (min >= 1) {
 		/* At least one copy: its starts, ends and factors hold. */
 		r.fac = best(&atom.fac, &atom.exact);
+		req_inherit(&r, &atom);
 		set_free(&r.pre);
 		set_free(&r.suf);
 		r.pre = set_copy(atom.exact.known ? &atom.exact : &atom.pre);
@@ -675,29 +822,77 @@ factor_id(struct prefilter *pf, const char *s)
 	return (int)pf->nfactor++;
 }
 
+/* The id of the group of exactly these factors (sorted, distinct). */
+static int
+group_id(struct prefilter *pf, int *factors, size_t n)
+{
+	for (size_t g = 0; g < pf->ngroup; g++)
+		if (pf->group[g].n == n &&
+		    memcmp(pf->group[g].factors, factors, n * sizeof(int)) == 0) {
+			free(factors);
+			return (int)g;
+		}
+	pf->group = xrealloc(pf->group, (pf->ngroup + 1) * sizeof(*pf->group));
+	pf->group[pf->ngroup].factors = factors;
+	pf->group[pf->ngroup].n = n;
+	return (int)pf->ngroup++;
+}
+
+static int
+cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Intern a required set as a group of factors, each as keep() cuts it. */
+static int
+group_add(struct prefilter *pf, const struct sset *s)
+{
+	int *f = xmalloc(s->n * sizeof(int));
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		f[n++] = factor_id(pf, keep(s->v[i]));
+	qsort(f, n, sizeof(int), cmp_int);
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (k == 0 || f[k - 1] != f[i])
+			f[k++] = f[i];
+	return group_id(pf, f, k);
+}
+
 int
 prefilter_add(struct prefilter *pf, const char *pattern)
 {
 	struct parser ps = {pattern, 0, 0};
 	struct info in = parse_alt(&ps);
-	struct sset f = best(&in.fac, &in.exact);
 	struct pattern *p;
 
+	struct sset f = best(&in.fac, &in.exact);
+
+	req_add(&in, &f);
+	set_free(&f);
 	pf->pat = xrealloc(pf->pat, (pf->npat + 1) * sizeof(*pf->pat));
 	p = &pf->pat[pf->npat];
 	memset(p, 0, sizeof(*p));
 	/* Trust the analysis only if it read the whole pattern. */
-	if (*ps.p == '\0' && !ps.bad && score(&f) >= PF_MIN_FACTOR) {
-		p->factors = xmalloc(f.n * sizeof(int));
-		for (size_t i = 0; i < f.n; i++)
-			p->factors[p->n++] = factor_id(pf, f.v[i]);
+	if (*ps.p == '\0' && !ps.bad && in.nreq > 0) {
+		p->groups = xmalloc(in.nreq * sizeof(int));
+		for (size_t i = 0; i < in.nreq; i++)
+			p->groups[p->n++] = group_add(pf, &in.req[i]);
 		pf->filtered++;
 	}
-	set_free(&f);
 	info_free(&in);
 	return (int)pf->npat++;
 }
 
+/* The automaton's alphabet: letters (either case), one symbol for every
+ * digit, space, apostrophe, hyphen, one for the punctuation score()
+ * counts as rare, and one for every other byte.  32 symbols of 2 bytes:
+ * one state, one cache line. */
 static int
 sym(unsigned char c)
 {
@@ -706,8 +901,20 @@ sym(unsigned char c)
 	if (c >= 'a' && c <= 'z')
 		return c - 'a';
 	if (c >= '0' && c <= '9')
-		return 26 + c - '0';
-	return c == ' ' ? 36 : c == '\'' ? 37 : c == '-' ? 38 : 39;
+		return 26;
+	switch (c) {
+	case ' ':
+		return 27;
+	case '\'':
+		return 28;
+	case '-':
+		return 29;
+	case ':': case '?': case '!': case '@': case '<': case '>': case '|':
+	case '#': case '$':
+		return 30;
+	default:
+		return 31;
+	}
 }
 
 static int
@@ -732,27 +939,161 @@ new_state(struct prefilter *pf)
 	return (int)s;
 }
 
-void
-prefilter_build(struct prefilter *pf)
+/* For each state, the groups whose factors end there (at the state or
+ * at a suffix of it, by the dictionary links).  States are visited in
+ * breadth-first order, so a suffix's list is complete before it is
+ * copied. */
+static void
+build_emit(struct prefilter *pf, const int *order, size_t n)
 {
+	size_t cap = 64, len = 0;
+	unsigned char *seen = xcalloc(pf->ngroup + 1, 1);
+
+	pf->emit = xmalloc(cap * sizeof(int));
+	pf->emit_at = xcalloc(pf->nstates, sizeof(uint32_t));
+	pf->emit_n = xcalloc(pf->nstates, sizeof(uint32_t));
+	/* which groups each factor is in */
+	size_t *fn = xcalloc(pf->nfactor + 1, sizeof(size_t));
+	int **fg = xcalloc(pf->nfactor + 1, sizeof(int *));
+
+	for (size_t g = 0; g < pf->ngroup; g++)
+		for (size_t k = 0; k < pf->group[g].n; k++) {
+			int f = pf->group[g].factors[k];
+
+			fg[f] = xrealloc(fg[f], (fn[f] + 1) * sizeof(int));
+			fg[f][fn[f]++] = (int)g;
+		}
+	for (size_t q = 0; q < n; q++) {
+		int s = order[q], d = pf->dict[s];
+		size_t start = len;
+
+		for (int f = pf->out[s]; f >= 0; f = pf->out_next[f])
+			for (size_t k = 0; k < fn[f]; k++) {
+				int g = fg[f][k];
+
+				if (seen[g])
+					continue;
+				seen[g] = 1;
+				if (len == cap)
+					pf->emit = xrealloc(pf->emit, (cap *= 2) * sizeof(int));
+				pf->emit[len++] = g;
+			}
+		for (size_t k = 0; d > 0 && k < pf->emit_n[d]; k++) {
+			int g = pf->emit[pf->emit_at[d] + k];
+
+			if (seen[g])
+				continue;
+			seen[g] = 1;
+			if (len == cap)
+				pf->emit = xrealloc(pf->emit, (cap *= 2) * sizeof(int));
+			pf->emit[len++] = g;
+		}
+		pf->emit_at[s] = (uint32_t)start;
+		pf->emit_n[s] = (uint32_t)(len - start);
+		for (size_t k = start; k < len; k++)
+			seen[pf->emit[k]] = 0;
+	}
+	for (size_t f = 0; f < pf->nfactor; f++)
+		free(fg[f]);
+	free(fg);
+	free(fn);
+	free(seen);
+}
+
+/* Put each factor in the trie, unless the states it needs would pass
+ * PF_MAX_STATES: then it is marked dead (0). */
+static unsigned char *
+build_trie(struct prefilter *pf)
+{
+	unsigned char *live = xcalloc(pf->nfactor + 1, 1);
+
 	new_state(pf);		/* the root */
 	pf->out_next = xmalloc((pf->nfactor + 1) * sizeof(int));
 	for (size_t f = 0; f < pf->nfactor; f++) {
+		const unsigned char *c = (const unsigned char *)pf->factor[f];
 		int s = 0;
 
-		for (const unsigned char *c = (const unsigned char *)pf->factor[f]; *c; c++) {
-			int k = sym(*c);
+		for (; *c && pf->go[s * PF_NSYM + sym(*c)] >= 0; c++)
+			s = pf->go[s * PF_NSYM + sym(*c)];
+		if (pf->nstates + strlen((const char *)c) > PF_MAX_STATES)
+			continue;
+		for (; *c; c++) {
+			int n = new_state(pf);
 
-			if (pf->go[s * PF_NSYM + k] < 0) {
-				int n = new_state(pf);
-
-				pf->go[s * PF_NSYM + k] = n;
-			}
-			s = pf->go[s * PF_NSYM + k];
+			pf->go[s * PF_NSYM + sym(*c)] = n;
+			s = n;
 		}
 		pf->out_next[f] = pf->out[s];
 		pf->out[s] = (int)f;
+		live[f] = 1;
 	}
+	return live;
+}
+
+/* A pattern no longer requires a group with a dead factor: it may match
+ * more often than it should, never less. */
+static void
+drop_dead(struct prefilter *pf, const unsigned char *live)
+{
+	unsigned char *dead = xcalloc(pf->ngroup + 1, 1);
+
+	for (size_t g = 0; g < pf->ngroup; g++)
+		for (size_t k = 0; k < pf->group[g].n; k++)
+			if (!live[pf->group[g].factors[k]])
+				dead[g] = 1;
+	for (size_t i = 0; i < pf->npat; i++) {
+		struct pattern *p = &pf->pat[i];
+		size_t n = 0, had = p->n;
+
+		for (size_t k = 0; k < p->n; k++)
+			if (!dead[p->groups[k]])
+				p->groups[n++] = p->groups[k];
+		p->n = n;
+		if (had && !n)
+			pf->filtered--;
+	}
+	free(dead);
+}
+
+/* The final table, states numbered in breadth-first 'order' (the root
+ * first), each entry flagged PF_EMIT when its state emits groups. */
+static void
+build_table(struct prefilter *pf, const int *order, size_t n)
+{
+	int *num = xmalloc(pf->nstates * sizeof(int));
+	uint32_t *at = xmalloc(pf->nstates * sizeof(uint32_t));
+	uint32_t *cnt = xmalloc(pf->nstates * sizeof(uint32_t));
+
+	num[0] = 0;
+	for (size_t q = 0; q < n; q++)
+		num[order[q]] = (int)q + 1;
+	pf->table = xmalloc(pf->nstates * PF_NSYM * sizeof(uint16_t));
+	for (size_t s = 0; s < pf->nstates; s++) {
+		at[num[s]] = pf->emit_at[s];
+		cnt[num[s]] = pf->emit_n[s];
+		for (int k = 0; k < PF_NSYM; k++) {
+			int to = pf->go[s * PF_NSYM + k];
+
+			pf->table[num[s] * PF_NSYM + k] = (uint16_t)(num[to] |
+			    (pf->emit_n[to] ? PF_EMIT : 0));
+		}
+	}
+	free(pf->emit_at);
+	free(pf->emit_n);
+	pf->emit_at = at;
+	pf->emit_n = cnt;
+	free(num);
+}
+
+void
+prefilter_build(struct prefilter *pf)
+{
+	for (int c = 0; c < 256; c++)
+		pf->sym[c] = (unsigned char)sym((unsigned char)c);
+	unsigned char *live = build_trie(pf);
+
+	drop_dead(pf, live);
+	free(live);
 	/* Breadth first: failure links, then a full transition table. */
 	int *queue = xmalloc(pf->nstates * sizeof(int));
 	size_t head = 0, tail = 0;
@@ -782,40 +1123,35 @@ prefilter_build(struct prefilter *pf)
 			}
 		}
 	}
+	build_emit(pf, queue, tail);
+	build_table(pf, queue, tail);
 	free(queue);
-
-	/* Reverse index: factor -> patterns; and the always-possible set. */
-	pf->fpat = xcalloc(pf->nfactor + 1, sizeof(int *));
-	pf->nfpat = xcalloc(pf->nfactor + 1, sizeof(size_t));
-	pf->always = xcalloc(prefilter_state_size(pf), 1);
-	for (size_t i = 0; i < pf->npat; i++) {
-		if (pf->pat[i].n == 0)
-			pf->always[i / 8] |= (unsigned char)(1u << (i % 8));
-		for (size_t k = 0; k < pf->pat[i].n; k++) {
-			int f = pf->pat[i].factors[k];
-
-			pf->fpat[f] = xrealloc(pf->fpat[f], (pf->nfpat[f] + 1) * sizeof(int));
-			pf->fpat[f][pf->nfpat[f]++] = (int)i;
-		}
-	}
+	/* Only the table is needed from now on. */
+	free(pf->go);
+	free(pf->fail);
+	free(pf->out);
+	free(pf->dict);
+	free(pf->out_next);
+	pf->go = pf->fail = pf->out = pf->dict = pf->out_next = NULL;
 }
 
 size_t
 prefilter_state_size(const struct prefilter *pf)
 {
-	return pf->npat / 8 + 1;
+	return pf->ngroup / 8 + 1;
 }
 
-/* 'found' is the set of patterns that may match: those without
- * factors, and those with a factor in the text. */
 void
 prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
     unsigned char *found)
 {
-	int s = 0;
+	const uint16_t *table = pf->table;
+	const uint32_t *emit_at = pf->emit_at, *emit_n = pf->emit_n;
+	const int *emit = pf->emit;
+	unsigned s = 0;
 
-	memcpy(found, pf->always, prefilter_state_size(pf));
-	if (pf->nstates == 0)
+	memset(found, 0, prefilter_state_size(pf));
+	if (table == NULL)
 		return;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
@@ -830,23 +1166,42 @@ prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
 			c = 'k';
 			i += 2;
 		}
-		s = pf->go[s * PF_NSYM + sym(c)];
-		for (int d = pf->out[s] >= 0 ? s : pf->dict[s]; d > 0; d = pf->dict[d])
-			for (int f = pf->out[d]; f >= 0; f = pf->out_next[f])
-				for (size_t k = 0; k < pf->nfpat[f]; k++) {
-					int p = pf->fpat[f][k];
+		s = table[(s & PF_MAX_STATES) * PF_NSYM + pf->sym[c]];
+		if (s & PF_EMIT) {
+			unsigned t = s & PF_MAX_STATES;
 
-					found[p / 8] |= (unsigned char)(1u << (p % 8));
-				}
+			for (uint32_t k = 0; k < emit_n[t]; k++) {
+				int g = emit[emit_at[t] + k];
+
+				found[g / 8] |= (unsigned char)(1u << (g % 8));
+			}
+		}
 	}
+}
+
+const int *
+prefilter_requires(const struct prefilter *pf, int id, size_t *n)
+{
+	*n = pf->pat[id].n;
+	return pf->pat[id].groups;
 }
 
 int
 prefilter_may_match(const struct prefilter *pf, int id, const unsigned char *found)
 {
+	size_t n;
+	const int *g;
+
 	if (id < 0 || (size_t)id >= pf->npat)
 		return 1;
-	return (found[id / 8] >> (id % 8)) & 1;
+	g = prefilter_requires(pf, id, &n);
+	return prefilter_all_found(g, n, found);
+}
+
+int
+prefilter_always(const struct prefilter *pf, int id)
+{
+	return id < 0 || (size_t)id >= pf->npat || pf->pat[id].n == 0;
 }
 
 size_t
@@ -860,17 +1215,15 @@ prefilter_free(struct prefilter *pf)
 {
 	if (pf == NULL)
 		return;
-	for (size_t i = 0; i < pf->nfactor; i++) {
+	for (size_t i = 0; i < pf->nfactor; i++)
 		free(pf->factor[i]);
-		if (pf->fpat)
-			free(pf->fpat[i]);
+	for (size_t g = 0; g < pf->ngroup; g++) {
+		free(pf->group[g].factors);
 	}
-	free(pf->fpat);
-	free(pf->nfpat);
+	free(pf->group);
 	free(pf->hash);
-	free(pf->always);
 	for (size_t i = 0; i < pf->npat; i++)
-		free(pf->pat[i].factors);
+		free(pf->pat[i].groups);
 	free(pf->factor);
 	free(pf->pat);
 	free(pf->go);
@@ -878,5 +1231,9 @@ prefilter_free(struct prefilter *pf)
 	free(pf->out);
 	free(pf->dict);
 	free(pf->out_next);
+	free(pf->table);
+	free(pf->emit);
+	free(pf->emit_at);
+	free(pf->emit_n);
 	free(pf);
 }

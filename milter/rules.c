@@ -25,7 +25,11 @@
  *
  * Matching cost is kept down by a literal prefilter (prefilter.h): one
  * pass over a sentence finds which match patterns could possibly match
- * it, and only those are given to PCRE2.
+ * it, and only those are given to PCRE2.  The match patterns the
+ * prefilter can say nothing about (the trimming rules' line shapes, such
+ * as ^--\s?$) are also joined, per target, into one alternation: one
+ * PCRE2 call tells that none of them matches a line, which is the
+ * common case; only when it does match are they tried one by one.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
@@ -42,6 +46,17 @@
 #define RULES_MAX_LINE 8192
 #define RULES_CLAUSE_WINDOW 80	/* bytes looked back for a negation */
 
+/* The trimming rules look at lines, the others at sentences: each kind
+ * has its own prefilter, so a line is scanned only for the trimming
+ * rules' few factors, with a table small enough to stay in the cache. */
+enum { CLASS_SENTENCE, CLASS_LINE, NCLASS };
+
+static int
+target_class(int target)
+{
+	return target >= RULES_T_CUT ? CLASS_LINE : CLASS_SENTENCE;
+}
+
 struct pattern_list {
 	pcre2_code **v;
 	size_t n;
@@ -52,6 +67,12 @@ struct rule {
 	int target;
 	struct pattern_list match, unless, before;
 	int *match_pf;		/* prefilter id of each match pattern */
+	struct required {	/* ... and the groups of factors it needs */
+		const int *groups;
+		size_t n;
+	} *match_req;
+	char **match_src;	/* its source, until the set is indexed */
+	unsigned char *match_joined;	/* it is in its target's alternation */
 	char **examples, **counters;
 	size_t nexamples, ncounters;
 	const char *file;	/* interned in the set */
@@ -69,7 +90,9 @@ struct rules_set {
 	size_t n, cap;
 	size_t *by_target[RULES_NTARGETS];	/* rule indexes per target */
 	size_t nby_target[RULES_NTARGETS];
-	struct prefilter *pf;
+	struct prefilter *pf[NCLASS];
+	pcre2_code *joined[RULES_NTARGETS];	/* the unfiltered match
+						 * patterns of a target, as one */
 	unsigned excluded_by[RULES_NTARGETS];	/* bit set of targets */
 	unsigned match_limit, depth_limit;
 	unsigned long generation;	/* unique per load, for caches */
@@ -82,10 +105,15 @@ struct rules_matcher {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;
-	unsigned char *found;	/* prefilter result for ... */
-	const char *ptext;	/* ... this text, when 'prepared' */
+	unsigned char *found[NCLASS];	/* prefilter results for ... */
+	const char *ptext;	/* ... this text, when 'prepared' ... */
 	size_t plen;
 	int prepared;
+	unsigned scanned;	/* ... for these classes (bits) */
+	const unsigned char *cur;	/* the result rules_match() uses */
+	enum { JOINED_UNKNOWN, JOINED_NONE, JOINED_TRY } joined;
+				/* what the target's alternation said of the
+				 * text of this rules_match() call */
 };
 
 struct loader {
@@ -221,9 +249,12 @@ plist_add(struct loader *ld, struct pattern_list *pl, const char *src)
 		return;
 	if ((re = compile(ld, x)) != NULL) {
 		if (pl == &ld->cur->match) {
-			ld->cur->match_pf = xrealloc(ld->cur->match_pf,
-			    (pl->n + 1) * sizeof(int));
-			ld->cur->match_pf[pl->n] = prefilter_add(ld->rs->pf, x);
+			struct rule *r = ld->cur;
+
+			r->match_pf = xrealloc(r->match_pf, (pl->n + 1) * sizeof(int));
+			r->match_pf[pl->n] = prefilter_add(ld->rs->pf[target_class(r->target)], x);
+			r->match_src = xrealloc(r->match_src, (pl->n + 1) * sizeof(char *));
+			r->match_src[pl->n] = xstrdup(x);
 		}
 		pl->v = xrealloc(pl->v, (pl->n + 1) * sizeof(*pl->v));
 		pl->v[pl->n++] = re;
@@ -521,6 +552,12 @@ rule_free(struct rule *r)
 {
 	free(r->name);
 	free(r->match_pf);
+	free(r->match_req);
+	free(r->match_joined);
+	if (r->match_src)
+		for (size_t i = 0; i < r->match.n; i++)
+			free(r->match_src[i]);
+	free(r->match_src);
 	plist_free(&r->match);
 	plist_free(&r->unless);
 	plist_free(&r->before);
@@ -540,9 +577,12 @@ rules_free(struct rules_set *rs)
 	for (size_t i = 0; i < rs->n; i++)
 		rule_free(&rs->rules[i]);
 	free(rs->rules);
-	for (int t = 0; t < RULES_NTARGETS; t++)
+	for (int t = 0; t < RULES_NTARGETS; t++) {
 		free(rs->by_target[t]);
-	prefilter_free(rs->pf);
+		pcre2_code_free(rs->joined[t]);
+	}
+	for (int c = 0; c < NCLASS; c++)
+		prefilter_free(rs->pf[c]);
 	for (size_t i = 0; i < rs->nfiles; i++)
 		free(rs->files[i]);
 	free(rs->files);
@@ -561,6 +601,90 @@ rules_generation(const struct rules_set *rs)
 	return rs->generation;
 }
 
+/* Can this pattern stand as one branch of an alternation and still say
+ * the same?  Not when it numbers or names groups that it refers to,
+ * quotes with \Q (which could swallow the branches after it), has verbs
+ * that cut other branches short, (*COMMIT), or is in extended mode,
+ * whose comments could hide them. */
+static int
+joinable(const char *p)
+{
+	static const char *const bad[] = {
+		"\\G", "\\Q", "\\E", "\\g", "\\k", "(*", "(?P", "(?'", "(?&",
+		"(?R", "(?C", NULL
+	};
+
+	for (const char *const *b = bad; *b; b++)
+		if (strstr(p, *b))
+			return 0;
+	for (const char *q = p; *q; q++) {
+		if (q[0] == '\\' && q[1]) {
+			if (q[1] >= '1' && q[1] <= '9')
+				return 0;	/* a back reference */
+			q++;
+			continue;
+		}
+		if (q[0] != '(' || q[1] != '?')
+			continue;
+		const char *f = q + 2;
+
+		if (isdigit((unsigned char)*f) || ((*f == '+' || *f == '-') &&
+		    isdigit((unsigned char)f[1])))
+			return 0;	/* a subroutine call */
+		if (*f == '<' && (isalpha((unsigned char)f[1]) || f[1] == '_'))
+			return 0;	/* a named group */
+		while (*f && strchr("imnsxJU^-", *f))
+			if (*f++ == 'x')
+				return 0;
+	}
+	return 1;
+}
+
+/* Join each target's match patterns that the prefilter cannot filter
+ * into one alternation (see the top of the file). */
+static void
+join_unfiltered(struct rules_set *rs)
+{
+	for (int t = 0; t < RULES_NTARGETS; t++) {
+		struct strbuf sb;
+		size_t count = 0;
+
+		sb_init(&sb, 0);
+		for (size_t k = 0; k < rs->nby_target[t]; k++) {
+			struct rule *r = &rs->rules[rs->by_target[t][k]];
+
+			r->match_joined = xcalloc(r->match.n, 1);
+			for (size_t i = 0; i < r->match.n; i++) {
+				if (!prefilter_always(rs->pf[target_class(t)], r->match_pf[i]) ||
+				    !joinable(r->match_src[i]))
+					continue;
+				sb_puts(&sb, count ? ")|(?:" : "(?:");
+				sb_puts(&sb, r->match_src[i]);
+				r->match_joined[i] = 1;
+				count++;
+			}
+		}
+		sb_puts(&sb, ")");
+		if (count >= 2)
+			rs->joined[t] = compile(NULL, sb.s);
+		if (rs->joined[t] == NULL)	/* nothing to join, or it failed */
+			for (size_t k = 0; k < rs->nby_target[t]; k++) {
+				struct rule *r = &rs->rules[rs->by_target[t][k]];
+
+				memset(r->match_joined, 0, r->match.n);
+			}
+		sb_free(&sb);
+	}
+	for (size_t i = 0; i < rs->n; i++) {
+		struct rule *r = &rs->rules[i];
+
+		for (size_t k = 0; r->match_src && k < r->match.n; k++)
+			free(r->match_src[k]);
+		free(r->match_src);
+		r->match_src = NULL;
+	}
+}
+
 /* Index the rules by target and build the prefilter. */
 static void
 index_rules(struct rules_set *rs)
@@ -574,12 +698,36 @@ index_rules(struct rules_set *rs)
 			    (rs->nby_target[t] + 1) * sizeof(size_t));
 			rs->by_target[t][rs->nby_target[t]++] = i;
 		}
-	prefilter_build(rs->pf);
+	for (int c = 0; c < NCLASS; c++)
+		prefilter_build(rs->pf[c]);
+	for (size_t i = 0; i < rs->n; i++) {
+		struct rule *r = &rs->rules[i];
+		const struct prefilter *pf = rs->pf[target_class(r->target)];
+
+		r->match_req = xcalloc(r->match.n + 1, sizeof(*r->match_req));
+		for (size_t k = 0; k < r->match.n; k++)
+			r->match_req[k].groups = prefilter_requires(pf, r->match_pf[k],
+			    &r->match_req[k].n);
+	}
+	join_unfiltered(rs);
 }
 
 static int rule_fires(struct rules_matcher *m, const struct rule *r,
     const char *s, size_t len);
-static void prepare(struct rules_matcher *m, const char *text, size_t len);
+static void scan_for(struct rules_matcher *m, int target, const char *text,
+    size_t len);
+
+/* Does r fire on text, on its own (each pattern tried by itself)? */
+static int
+fires_alone(struct rules_matcher *m, const struct rule *r, const char *text)
+{
+	size_t len = strlen(text);
+
+	m->prepared = 0;
+	scan_for(m, r->target, text, len);
+	m->joined = JOINED_TRY;
+	return rule_fires(m, r, text, len);
+}
 
 /* Each rule's examples must fire it, and its counters must not: the rule
  * itself, whatever the other rules of its target do. */
@@ -597,8 +745,7 @@ check_examples(struct loader *ld)
 			continue;
 		}
 		for (size_t k = 0; k < r->nexamples; k++) {
-			int rc = (prepare(m, r->examples[k], strlen(r->examples[k])),
-			    rule_fires(m, r, r->examples[k], strlen(r->examples[k])));
+			int rc = fires_alone(m, r, r->examples[k]);
 
 			if (rc < 0)
 				ld_error(ld, r->line, "rule \"%s\" hits RegexMatchLimit on "
@@ -608,8 +755,7 @@ check_examples(struct loader *ld)
 				    "example \"%s\"", r->name, r->examples[k]);
 		}
 		for (size_t k = 0; k < r->ncounters; k++)
-			if ((prepare(m, r->counters[k], strlen(r->counters[k])),
-			    rule_fires(m, r, r->counters[k], strlen(r->counters[k]))) != 0)
+			if (fires_alone(m, r, r->counters[k]) != 0)
 				ld_error(ld, r->line, "rule \"%s\" matches its counter-"
 				    "example \"%s\"", r->name, r->counters[k]);
 	}
@@ -625,7 +771,8 @@ rules_load(char *const *files, unsigned match_limit, unsigned depth_limit,
 	static unsigned long generations;
 
 	ld.rs = xcalloc(1, sizeof(*ld.rs));
-	ld.rs->pf = prefilter_new();
+	for (int c = 0; c < NCLASS; c++)
+		ld.rs->pf[c] = prefilter_new();
 	ld.rs->generation = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
 	ld.rs->match_limit = match_limit;
 	ld.rs->depth_limit = depth_limit;
@@ -664,7 +811,8 @@ rules_matcher_new(const struct rules_set *rs)
 	m->md = pcre2_match_data_create(1, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
 	m->jit_stack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
-	m->found = xmalloc(prefilter_state_size(rs->pf));
+	for (int c = 0; c < NCLASS; c++)
+		m->found[c] = xmalloc(prefilter_state_size(rs->pf[c]));
 	if (m->md == NULL || m->mctx == NULL)
 		xmalloc((size_t)-1);	/* the one out-of-memory path */
 	pcre2_set_match_limit(m->mctx, rs->match_limit);
@@ -687,7 +835,8 @@ rules_matcher_free(struct rules_matcher *m)
 		return;
 	pcre2_match_data_free(m->md);
 	pcre2_match_context_free(m->mctx);
-	free(m->found);
+	for (int c = 0; c < NCLASS; c++)
+		free(m->found[c]);
 	if (m->jit_stack)
 		pcre2_jit_stack_free(m->jit_stack);
 	free(m);
@@ -761,14 +910,15 @@ clause_start(const char *s, size_t len, size_t at)
 	return lo;
 }
 
-/* Run the prefilter over 'text' for the rules_match() calls on it. */
+/* The rules_match() calls on 'text' that follow may reuse the prefilter
+ * scans made for it.  Each class is scanned when first asked for. */
 static void
 prepare(struct rules_matcher *m, const char *text, size_t len)
 {
-	prefilter_scan(m->rs->pf, text, len, m->found);
 	m->ptext = text;
 	m->plen = len;
 	m->prepared = 1;
+	m->scanned = 0;
 }
 
 void
@@ -777,15 +927,39 @@ rules_prepare(struct rules_matcher *m, const char *text, size_t len)
 	prepare(m, text, len);
 }
 
-/* Could any match pattern of r match the prepared text? */
-static int
-rule_possible(const struct rules_matcher *m, const struct rule *r)
+/* Make m->cur the prefilter result of 'text' for the rules of 'target':
+ * the one kept for the prepared text, or a fresh scan of any other. */
+static void
+scan_for(struct rules_matcher *m, int target, const char *text, size_t len)
 {
-	for (size_t i = 0; i < r->match.n; i++)
-		if (prefilter_may_match(m->rs->pf, r->match_pf[i], m->found))
-			return 1;
-	return 0;
+	int c = target_class(target);
+
+	if (!(m->prepared && m->ptext == text && m->plen == len)) {
+		m->prepared = 0;
+		prefilter_scan(m->rs->pf[c], text, len, m->found[c]);
+	} else if (!(m->scanned & (1u << c))) {
+		prefilter_scan(m->rs->pf[c], text, len, m->found[c]);
+		m->scanned |= 1u << c;
+	}
+	m->cur = m->found[c];
 }
+
+/* Could match pattern i of r match the prepared text s?  Asks the
+ * prefilter, or the target's alternation (once per rules_match()). */
+static int
+pattern_possible(struct rules_matcher *m, const struct rule *r, size_t i,
+    const char *s, size_t len)
+{
+	if (!r->match_joined || !r->match_joined[i])
+		return prefilter_all_found(r->match_req[i].groups, r->match_req[i].n,
+		    m->cur);
+	if (m->joined == JOINED_UNKNOWN)
+		/* A limit hit by the alternation is no answer: try each. */
+		m->joined = find(m, m->rs->joined[r->target], s, len, 0) == 0 ?
+		    JOINED_NONE : JOINED_TRY;
+	return m->joined == JOINED_TRY;
+}
+
 
 /* Does r fire on s?  The prefilter must have been run on s.  The match
  * patterns are tried first: most rules that reach this point do not
@@ -796,12 +970,10 @@ rule_fires(struct rules_matcher *m, const struct rule *r, const char *s,
 {
 	int rc, unless_done = 0;
 
-	if (!rule_possible(m, r))
-		return 0;
 	for (size_t i = 0; i < r->match.n; i++) {
 		size_t from = 0;
 
-		if (!prefilter_may_match(m->rs->pf, r->match_pf[i], m->found))
+		if (!pattern_possible(m, r, i, s, len))
 			continue;
 		while (from <= len) {
 			rc = find(m, r->match.v[i], s, len, from);
@@ -848,10 +1020,8 @@ rules_match(struct rules_matcher *m, int target, const char *text, size_t len,
 		return 0;
 	/* The prefilter result is reused only for the very text that
 	 * rules_prepare() was given; anything else is scanned afresh. */
-	if (!(m->prepared && m->ptext == text && m->plen == len)) {
-		prefilter_scan(rs->pf, text, len, m->found);
-		m->prepared = 0;
-	}
+	scan_for(m, target, text, len);
+	m->joined = rs->joined[target] ? JOINED_UNKNOWN : JOINED_TRY;
 	for (size_t i = 0; i < rs->nby_target[target]; i++) {
 		const struct rule *r = &rs->rules[rs->by_target[target][i]];
 

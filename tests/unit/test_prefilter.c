@@ -141,6 +141,44 @@ START_TEST(factors_of_patterns)
 }
 END_TEST
 
+/* Several literals that every match needs, all of them: a text with
+ * only one of them is impossible.  (Pattern, texts with one part only,
+ * a text with every part.) */
+static const struct {
+	const char *pattern;
+	const char *only_one[2];
+	const char *all;
+} conjunctions[] = {
+	{"\\bsorry\\b.{0,60}\\byou\\b.{0,40}\\b(?:frustrat\\w*|upset)\\b",
+	    {"I'm so sorry about that.", "You must be frustrated."},
+	    "sorry, you sound upset"},
+	/* each branch brings its own pair: any one of each pair is needed */
+	{"(?:refund\\w* \\w+ today|credit\\w* \\w+ now) to your card",
+	    {"your refund went out today", "we sent it to your card"},
+	    "refunded it today to your card"},
+	/* a required repeat keeps its parts; an optional one does not */
+	{"(?:please )?(?:let us know)+ (?:if|whether)",
+	    {"let us know soon", "tell me if it works"},
+	    "let us know if it works"},
+};
+
+START_TEST(every_required_literal_counts)
+{
+	struct one o = one_new(conjunctions[_i].pattern);
+
+	for (int k = 0; k < 2; k++) {
+		ck_assert_msg(!may(&o, conjunctions[_i].only_one[k]), "%s: \"%s\" "
+		    "should be impossible", conjunctions[_i].pattern,
+		    conjunctions[_i].only_one[k]);
+		ck_assert_int_eq(pcre_finds(conjunctions[_i].pattern,
+		    conjunctions[_i].only_one[k]), 0);
+	}
+	ck_assert(may(&o, conjunctions[_i].all));
+	ck_assert_int_eq(pcre_finds(conjunctions[_i].pattern, conjunctions[_i].all), 1);
+	one_free(&o);
+}
+END_TEST
+
 /* Patterns whose every match need not contain a long enough literal:
  * never filtered, always possible. */
 static const char *const unfactored[] = {
@@ -447,6 +485,8 @@ suite_prefilter(void)
 	tcase_add_test(tc, sorry_for_or_about);
 	tcase_add_loop_test(tc, factors_of_patterns, 0,
 	    (int)(sizeof(factored) / sizeof(*factored)));
+	tcase_add_loop_test(tc, every_required_literal_counts, 0,
+	    sizeof(conjunctions) / sizeof(*conjunctions));
 	tcase_add_loop_test(tc, no_factor_is_always_possible, 0,
 	    (int)(sizeof(unfactored) / sizeof(*unfactored)));
 	tcase_add_test(tc, many_patterns_one_scan);

@@ -615,6 +615,56 @@ START_TEST(prepare_of_other_text_is_not_reused)
 }
 END_TEST
 
+/* The trimming rules' patterns that the prefilter cannot filter are
+ * tried as one alternation first: the answer, and the rule named, must
+ * be what each pattern alone gives.  Patterns that cannot stand in an
+ * alternation (a back reference, extended mode, a verb) are left out of
+ * it and still work. */
+START_TEST(unfiltered_patterns_joined)
+{
+	struct rules_set *rs = good(
+	    "rule dashes cut\n"
+	    "    match ^--\\s?$\n"
+	    "    match ^_{5,}\\s*$\n"
+	    "    example --\n"
+	    "rule twice cut\n"
+	    "    match ^(\\w+) \\1$\n"
+	    "    example bye bye\n"
+	    "rule spaced cut\n"
+	    "    match (?x) ^ \\d{4} - \\d\\d  # a date\n"
+	    "    example 2024-05\n"
+	    "rule committed cut\n"
+	    "    match ^\\d+(*COMMIT)x\n"
+	    "    example 12x\n"
+	    "rule stars cut\n"
+	    "    match ^\\*{3,}$\n"
+	    "    unless ^\\*{9}$\n"
+	    "    example ***\n"
+	    "    counter *********\n");
+	static const struct {
+		const char *line;
+		const char *rule;	/* NULL: none fires */
+	} cases[] = {
+		{"--", "dashes"}, {"-- ", "dashes"}, {"_____", "dashes"},
+		{"bye bye", "twice"}, {"bye now", NULL},
+		{"2024-05", "spaced"}, {"12x", "committed"}, {"12", NULL},
+		{"****", "stars"}, {"*********", NULL},
+		{"Kind regards,", NULL}, {"", NULL},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *rule = NULL;
+		int rc = fires(rs, RULES_T_CUT, cases[i].line, &rule);
+
+		ck_assert_msg(rc == (cases[i].rule != NULL), "\"%s\": %d",
+		    cases[i].line, rc);
+		ck_assert_msg(!cases[i].rule || strcmp(rule, cases[i].rule) == 0,
+		    "\"%s\": fired %s, not %s", cases[i].line, rule, cases[i].rule);
+	}
+	rules_free(rs);
+}
+END_TEST
+
 START_TEST(shipped_rules_load)
 {
 	const struct rules_set *rs = unit_engine()->rs;
@@ -658,6 +708,7 @@ suite_rules(void)
 
 	tcase_add_test(tc, define_and_use);
 	tcase_add_test(tc, braces_that_are_not_vocabulary);
+	tcase_add_test(tc, unfiltered_patterns_joined);
 	tcase_add_test(tc, several_match_patterns);
 	tcase_add_test(tc, unless_anywhere_in_the_sentence);
 	tcase_add_test(tc, unless_before_negates_in_the_clause);
