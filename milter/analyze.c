@@ -25,7 +25,18 @@ normalize(const char *in, size_t len, struct strbuf *out)
 		unsigned char c = (unsigned char)in[i];
 
 		if (c < 0x80) {
-			sb_putc(out, c == '\t' || c == '\r' ? ' ' : c == '`' ? '\'' : (char)c);
+			/* A run of ASCII that stays as it is: one copy. */
+			size_t j = i;
+
+			while (j < len && (unsigned char)in[j] < 0x80 && in[j] != '\t' &&
+			    in[j] != '\r' && in[j] != '`')
+				j++;
+			if (j > i) {
+				sb_append(out, in + i, j - i);
+				i = j;
+				continue;
+			}
+			sb_putc(out, c == '`' ? '\'' : ' ');
 			i++;
 			continue;
 		}

@@ -3,6 +3,7 @@
  * pipeline.h).
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,19 +113,33 @@ engine_unref(struct engine *e)
 	free(e);
 }
 
-/* Parse with GMime; the stream copies nothing we keep. */
+/* Parse with GMime, reading the caller's bytes in place: the stream
+ * wraps them without a copy and never writes to them.  The parts of the
+ * message read their content from the same bytes, so they must outlive
+ * the message: parse_done() releases the wrapper after it. */
 static GMimeMessage *
-parse(const char *msg, size_t len)
+parse(const char *msg, size_t len, GByteArray **wrap)
 {
-	GMimeStream *st = g_mime_stream_mem_new_with_buffer(msg, len);
-	GMimeParser *p = g_mime_parser_new_with_stream(st);
+	*wrap = g_byte_array_new_take((guint8 *)(uintptr_t)msg, len);
+	GMimeStream *st = g_mime_stream_mem_new_with_byte_array(*wrap);
+	GMimeParser *p;
 	GMimeMessage *m;
 
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(st), FALSE);
+	p = g_mime_parser_new_with_stream(st);
 	g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
 	m = g_mime_parser_construct_message(p, NULL);
 	g_object_unref(p);
 	g_object_unref(st);
 	return m;
+}
+
+static void
+parse_done(GMimeMessage *m, GByteArray *wrap)
+{
+	if (m)
+		g_object_unref(m);
+	(void)g_byte_array_free(wrap, FALSE);	/* the bytes stay the caller's */
 }
 
 static char *
@@ -167,13 +182,15 @@ pipeline_run(const struct engine *e, const char *msg, size_t len,
     struct care_err *err)
 {
 	double t0 = now_ms();
-	GMimeMessage *m = parse(msg, len);
+	GByteArray *wrap;
+	GMimeMessage *m = parse(msg, len, &wrap);
 	struct rules_matcher *mt = NULL;
 	struct strbuf text;
 	int rc = 0;
 
 	care_verdict_init(v);
 	if (m == NULL) {
+		parse_done(m, wrap);
 		care_err_set(err, NULL, 0, "message could not be parsed");
 		v->elapsed_ms = now_ms() - t0;
 		return -1;
@@ -194,7 +211,7 @@ pipeline_run(const struct engine *e, const char *msg, size_t len,
 		sb_free(&text);
 	}
 	policy_decide(e->cf, v);
-	g_object_unref(m);
+	parse_done(m, wrap);
 	v->elapsed_ms = now_ms() - t0;
 	return rc;
 }
@@ -203,11 +220,13 @@ int
 pipeline_extract(const struct engine *e, const char *msg, size_t len,
     struct strbuf *out, struct care_err *err)
 {
-	GMimeMessage *m = parse(msg, len);
+	GByteArray *wrap;
+	GMimeMessage *m = parse(msg, len, &wrap);
 	struct rules_matcher *mt;
 	int rc;
 
 	if (m == NULL) {
+		parse_done(m, wrap);
 		care_err_set(err, NULL, 0, "message could not be parsed");
 		return -1;
 	}
@@ -218,7 +237,7 @@ pipeline_extract(const struct engine *e, const char *msg, size_t len,
 	rc = extract_text(m, e->cf, mt, &text);
 	sb_append(out, text.s ? text.s : "", text.len);
 	sb_free(&text);
-	g_object_unref(m);
+	parse_done(m, wrap);
 	if (rc < 0) {
 		care_err_set(err, NULL, 0, "a rule hit the regex match limit");
 		return -1;

@@ -24,10 +24,9 @@
  * matched).  A pattern is given to PCRE2 only when every one of its
  * sets has a string in the text.
  *
- * The automaton's alphabet is small (letters folded to lower case, one
- * symbol for all digits, space, apostrophe, hyphen, and one for every
- * other byte) and factors are cut to PF_KEEP_LEN bytes, which keeps its
- * transition table small enough to stay in the CPU cache.
+ * The automaton's alphabet is small (see sym()) and factors are cut to
+ * PF_KEEP_LEN bytes, which keeps its transition table small enough to
+ * stay in the CPU cache.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -44,6 +43,7 @@
 #define RARE_PUNCT ":?!@<>|#$"	/* filter as well as a short word */
 #define PF_MAX_REQ 3		/* factor sets required together */
 #define PF_KEEP_LEN 12		/* bytes of a factor worth matching */
+#define PF_HIGH '\x80'		/* in a factor: any byte of a non-ASCII character */
 #define PF_NSYM 32		/* see sym() */
 #define PF_MAX_STATES 0x7FFF	/* a state is 15 bits of a table entry ... */
 #define PF_EMIT 0x8000		/* ... and this bit says it emits groups */
@@ -700,6 +700,59 @@ quantify(struct parser *ps, struct info atom)
 	return r;
 }
 
+/* Length of the UTF-8 sequence at p (at least 1). */
+static size_t
+utf8_len(const char *p)
+{
+	size_t k = 1;
+
+	while (((unsigned char)p[k] & 0xC0) == 0x80)
+		k++;
+	return k;
+}
+
+/* A run of non-ASCII characters.  PCRE2 folds their case by Unicode's
+ * tables, and a variant may have more or fewer bytes (ß and U+1E9E), so
+ * no string is known; but every variant is two bytes or more, all of
+ * 0x80 and above, except for U+017F and U+212A, which are caseless s and
+ * k (the only two: tests/unit checks every code point against PCRE2).
+ * So n characters match a run of at least 2n such bytes: PF_HIGH 2n
+ * times starts, ends and is found in every match.  A character that a
+ * quantifier follows is an atom of its own, as in parse_concat(). */
+static struct info
+parse_high(struct parser *ps)
+{
+	char run[PF_MAX_LEN + 1];
+	size_t n = 0;
+
+	for (size_t chars = 0; (unsigned char)*ps->p >= 0x80; chars++) {
+		size_t k = utf8_len(ps->p);
+
+		if (chars > 0 && quantifier_at(ps->p + k))
+			break;
+		if ((k == 2 && memcmp(ps->p, "\xc5\xbf", 2) == 0) ||
+		    (k == 3 && memcmp(ps->p, "\xe2\x84\xaa", 3) == 0)) {
+			if (chars > 0)
+				break;
+			ps->p += k;
+			return info_char(k == 2 ? 's' : 'k');
+		}
+		ps->p += k;
+		if (n + 2 <= PF_MAX_LEN) {
+			run[n++] = PF_HIGH;
+			run[n++] = PF_HIGH;
+		}
+	}
+	struct info x = info_unknown();
+
+	set_free(&x.pre);
+	set_free(&x.suf);
+	x.pre = set_one(run, n);
+	x.suf = set_one(run, n);
+	x.fac = set_one(run, n);
+	return x;
+}
+
 static struct info
 parse_atom(struct parser *ps)
 {
@@ -723,13 +776,8 @@ parse_atom(struct parser *ps)
 	default:
 		break;
 	}
-	if (c >= 0x80) {
-		/* Non-ASCII: caseless folding is Unicode's, not ours. */
-		ps->p++;
-		while (((unsigned char)*ps->p & 0xC0) == 0x80)
-			ps->p++;
-		return info_unknown();
-	}
+	if (c >= 0x80)
+		return parse_high(ps);
 	ps->p++;
 	return info_char((char)tolower(c));
 }
@@ -889,10 +937,11 @@ prefilter_add(struct prefilter *pf, const char *pattern)
 	return (int)pf->npat++;
 }
 
-/* The automaton's alphabet: letters (either case), one symbol for every
- * digit, space, apostrophe, hyphen, one for the punctuation score()
- * counts as rare, and one for every other byte.  32 symbols of 2 bytes:
- * one state, one cache line. */
+/* The automaton's alphabet: letters (either case), space, apostrophe,
+ * hyphen, one symbol for the punctuation score() counts as rare, one for
+ * the bytes of non-ASCII characters (PF_HIGH, see parse_high()), and one
+ * for every other byte, digits included.  32 symbols of 2 bytes: one
+ * state, one cache line. */
 static int
 sym(unsigned char c)
 {
@@ -900,18 +949,18 @@ sym(unsigned char c)
 		return c - 'A';
 	if (c >= 'a' && c <= 'z')
 		return c - 'a';
-	if (c >= '0' && c <= '9')
-		return 26;
+	if (c >= 0x80)
+		return 30;
 	switch (c) {
 	case ' ':
-		return 27;
+		return 26;
 	case '\'':
-		return 28;
+		return 27;
 	case '-':
-		return 29;
+		return 28;
 	case ':': case '?': case '!': case '@': case '<': case '>': case '|':
 	case '#': case '$':
-		return 30;
+		return 29;
 	default:
 		return 31;
 	}

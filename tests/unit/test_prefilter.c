@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "html.h"
 #include "prefilter.h"
 #include "unit.h"
 
@@ -120,6 +121,14 @@ static const struct {
 	{"(?i)thanks", "cheers", "THANKS"},
 	{"(?i:thank) you", "cheers", "THANK YOU"},
 	{"(?#comment)cheers", "comment", "cheers"},
+	/* non-ASCII letters: runs of bytes of 0x80 and above, whatever
+	 * their case */
+	{"\xc3\xa9t\xc3\xa9", "ete", "\xc3\x89T\xc3\x89"},
+	{"\\bgr\xc3\xbc\xc3\x9f" "e\\b", "gruse", "GR\xc3\x9c\xe1\xba\x9e" "E"},
+	{"\\b(?:schrieb|\xd0\xbf\xd0\xb8\xd1\x88\xd0\xb5\xd1\x82)\\s*:", "he wrote:",
+	    "\xd0\x9f\xd0\x98\xd0\xa8\xd0\x95\xd0\xa2:"},
+	/* U+017F and U+212A are s and k to PCRE2 */
+	{"\xc5\xbforry", "worry", "SORRY"},
 	/* groups: capturing, named, atomic */
 	{"(sorry) (?P<w>about)", "about", "sorry about"},
 	{"(?>sorry)", "apologies", "sorry"},
@@ -192,7 +201,6 @@ static const char *const unfactored[] = {
 	"(?:sorry){0,2}",
 	"sorry|\\w+",			/* one branch without a factor */
 	"\\p{Lu}\\p{Ll}+",
-	"\xc3\xa9t\xc3\xa9",			/* non-ASCII: Unicode's case folding */
 	"(?(?=x)abc|def)",		/* a construct it does not model */
 	"(a|b)\\1\\1",			/* back references */
 };
@@ -206,6 +214,39 @@ START_TEST(no_factor_is_always_possible)
 	ck_assert(may(&o, "zzz"));
 	ck_assert(may(&o, "nothing at all like it"));
 	one_free(&o);
+}
+END_TEST
+
+/* parse_high() counts on this: no non-ASCII character matches an ASCII
+ * one caselessly, but U+017F (s) and U+212A (k).  PCRE2's caseless sets
+ * are symmetric, so the ASCII letters are matched against every code
+ * point of the planes where letters have case. */
+START_TEST(only_two_non_ascii_letters_fold_to_ascii)
+{
+	int code;
+	PCRE2_SIZE off;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)"[a-z]", PCRE2_ZERO_TERMINATED,
+	    RULE_OPTIONS | PCRE2_ANCHORED | PCRE2_ENDANCHORED, &code, &off, NULL);
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+	int found = 0;
+
+	for (unsigned long cp = 0x80; cp < 0x20000; cp++) {
+		struct strbuf sb;
+
+		if (cp >= 0xD800 && cp < 0xE000)
+			continue;
+		sb_init(&sb, 0);
+		utf8_put(&sb, cp);
+		if (pcre2_match(re, (PCRE2_SPTR)sb.s, sb.len, 0, 0, md, NULL) >= 0) {
+			ck_assert_msg(cp == 0x17F || cp == 0x212A,
+			    "U+%04lX folds to an ASCII letter", cp);
+			found++;
+		}
+		sb_free(&sb);
+	}
+	ck_assert_int_eq(found, 2);
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
 }
 END_TEST
 
@@ -490,6 +531,7 @@ suite_prefilter(void)
 	tcase_add_loop_test(tc, no_factor_is_always_possible, 0,
 	    (int)(sizeof(unfactored) / sizeof(*unfactored)));
 	tcase_add_test(tc, many_patterns_one_scan);
+	tcase_add_test(tc, only_two_non_ascii_letters_fold_to_ascii);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("soundness");
