@@ -42,6 +42,12 @@ int pipeline_run(const struct engine *e, const char *msg, size_t len,
     const struct care_envelope *env, struct care_verdict *v,
     struct care_err *err);
 
+/* Does the engine read header field 'name'?  The ones it does not read
+ * (Received, DKIM-Signature, X-Mailer ...) may be left out of the
+ * message by a front end that assembles it, as the milter does: GMime
+ * then spends nothing on them, and the verdict is the same. */
+int pipeline_header_used(const char *name);
+
 /* The text the analysis sees, for care-check --extract. */
 int pipeline_extract(const struct engine *e, const char *msg, size_t len,
     struct strbuf *out, struct care_err *err);

@@ -33,6 +33,9 @@ void prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
 int prefilter_may_match(const struct prefilter *pf, int id,
     const unsigned char *found);
 
+/* A pattern requires at most this many groups. */
+#define PREFILTER_MAX_REQ 3
+
 /* The groups pattern 'id' requires (n of them, none: always possible),
  * for a caller that asks prefilter_all_found() about it often: the
  * rules ask about every pattern of every rule, so it is inline. */
@@ -46,9 +49,6 @@ prefilter_all_found(const int *groups, size_t n, const unsigned char *found)
 			return 0;
 	return 1;
 }
-
-/* Is pattern 'id' always possible (nothing found to filter it by)? */
-int prefilter_always(const struct prefilter *pf, int id);
 
 /* For tests: how many patterns have factors (are filtered). */
 size_t prefilter_filtered(const struct prefilter *pf);

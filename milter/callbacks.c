@@ -202,6 +202,8 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	 * count it so that it can be removed at the end. */
 	if (is_verdict_header(c->e, name))
 		c->old_headers++;
+	if (!pipeline_header_used(name))
+		return SMFIS_NOREPLY;	/* nothing the verdict depends on */
 	sb_puts(&c->raw, name);
 	sb_puts(&c->raw, ": ");
 	sb_puts(&c->raw, value);

@@ -41,8 +41,8 @@
 #define PF_MAX_LEN 48		/* bytes in a string, likewise */
 #define PF_MIN_FACTOR 3		/* a shorter factor filters nothing */
 #define RARE_PUNCT ":?!@<>|#$"	/* filter as well as a short word */
-#define PF_MAX_REQ 3		/* factor sets required together */
-#define PF_KEEP_LEN 12		/* bytes of a factor worth matching */
+#define PF_MAX_REQ PREFILTER_MAX_REQ	/* factor sets required together */
+#define PF_KEEP_LEN 10		/* bytes of a factor worth matching */
 #define PF_HIGH '\x80'		/* in a factor: any byte of a non-ASCII character */
 #define PF_NSYM 32		/* see sym() */
 #define PF_MAX_STATES 0x7FFF	/* a state is 15 bits of a table entry ... */
@@ -1245,12 +1245,6 @@ prefilter_may_match(const struct prefilter *pf, int id, const unsigned char *fou
 		return 1;
 	g = prefilter_requires(pf, id, &n);
 	return prefilter_all_found(g, n, found);
-}
-
-int
-prefilter_always(const struct prefilter *pf, int id)
-{
-	return id < 0 || (size_t)id >= pf->npat || pf->pat[id].n == 0;
 }
 
 size_t

@@ -57,22 +57,26 @@ target_class(int target)
 	return target >= RULES_T_CUT ? CLASS_LINE : CLASS_SENTENCE;
 }
 
+/* How to tell, before PCRE2, whether a pattern can match a text. */
+struct possible {
+	int groups[PREFILTER_MAX_REQ];	/* the prefilter groups it needs,
+					 * all of them ... */
+	unsigned char n;
+	unsigned char joined;	/* ... or its target's alternation says */
+};
+
 struct pattern_list {
 	pcre2_code **v;
 	size_t n;
+	int *pf;		/* each one's prefilter id ... */
+	struct possible *poss;	/* ... and what it comes to, once built */
+	char **src;		/* each one's source, until then */
 };
 
 struct rule {
 	char *name;
 	int target;
 	struct pattern_list match, unless, before;
-	int *match_pf;		/* prefilter id of each match pattern */
-	struct required {	/* ... and the groups of factors it needs */
-		const int *groups;
-		size_t n;
-	} *match_req;
-	char **match_src;	/* its source, until the set is indexed */
-	unsigned char *match_joined;	/* it is in its target's alternation */
 	char **examples, **counters;
 	size_t nexamples, ncounters;
 	const char *file;	/* interned in the set */
@@ -248,18 +252,23 @@ plist_add(struct loader *ld, struct pattern_list *pl, const char *src)
 	if (x == NULL)
 		return;
 	if ((re = compile(ld, x)) != NULL) {
-		if (pl == &ld->cur->match) {
-			struct rule *r = ld->cur;
-
-			r->match_pf = xrealloc(r->match_pf, (pl->n + 1) * sizeof(int));
-			r->match_pf[pl->n] = prefilter_add(ld->rs->pf[target_class(r->target)], x);
-			r->match_src = xrealloc(r->match_src, (pl->n + 1) * sizeof(char *));
-			r->match_src[pl->n] = xstrdup(x);
-		}
+		pl->pf = xrealloc(pl->pf, (pl->n + 1) * sizeof(int));
+		pl->pf[pl->n] = prefilter_add(ld->rs->pf[target_class(ld->cur->target)], x);
+		pl->src = xrealloc(pl->src, (pl->n + 1) * sizeof(char *));
+		pl->src[pl->n] = x;
 		pl->v = xrealloc(pl->v, (pl->n + 1) * sizeof(*pl->v));
 		pl->v[pl->n++] = re;
-	}
-	free(x);
+	} else
+		free(x);
+}
+
+static void
+plist_free_src(struct pattern_list *pl)
+{
+	for (size_t i = 0; pl->src && i < pl->n; i++)
+		free(pl->src[i]);
+	free(pl->src);
+	pl->src = NULL;
 }
 
 static void
@@ -268,6 +277,23 @@ plist_free(struct pattern_list *pl)
 	for (size_t i = 0; i < pl->n; i++)
 		pcre2_code_free(pl->v[i]);
 	free(pl->v);
+	free(pl->pf);
+	free(pl->poss);
+	plist_free_src(pl);
+}
+
+/* What the prefilter found each pattern needs. */
+static void
+plist_possible(struct pattern_list *pl, const struct prefilter *pf)
+{
+	pl->poss = xcalloc(pl->n + 1, sizeof(*pl->poss));
+	for (size_t k = 0; k < pl->n; k++) {
+		size_t n;
+		const int *g = prefilter_requires(pf, pl->pf[k], &n);
+
+		memcpy(pl->poss[k].groups, g, n * sizeof(int));
+		pl->poss[k].n = (unsigned char)n;
+	}
 }
 
 static int
@@ -551,13 +577,6 @@ static void
 rule_free(struct rule *r)
 {
 	free(r->name);
-	free(r->match_pf);
-	free(r->match_req);
-	free(r->match_joined);
-	if (r->match_src)
-		for (size_t i = 0; i < r->match.n; i++)
-			free(r->match_src[i]);
-	free(r->match_src);
 	plist_free(&r->match);
 	plist_free(&r->unless);
 	plist_free(&r->before);
@@ -653,14 +672,12 @@ join_unfiltered(struct rules_set *rs)
 		for (size_t k = 0; k < rs->nby_target[t]; k++) {
 			struct rule *r = &rs->rules[rs->by_target[t][k]];
 
-			r->match_joined = xcalloc(r->match.n, 1);
 			for (size_t i = 0; i < r->match.n; i++) {
-				if (!prefilter_always(rs->pf[target_class(t)], r->match_pf[i]) ||
-				    !joinable(r->match_src[i]))
+				if (r->match.poss[i].n > 0 || !joinable(r->match.src[i]))
 					continue;
 				sb_puts(&sb, count ? ")|(?:" : "(?:");
-				sb_puts(&sb, r->match_src[i]);
-				r->match_joined[i] = 1;
+				sb_puts(&sb, r->match.src[i]);
+				r->match.poss[i].joined = 1;
 				count++;
 			}
 		}
@@ -671,17 +688,17 @@ join_unfiltered(struct rules_set *rs)
 			for (size_t k = 0; k < rs->nby_target[t]; k++) {
 				struct rule *r = &rs->rules[rs->by_target[t][k]];
 
-				memset(r->match_joined, 0, r->match.n);
+				for (size_t i = 0; i < r->match.n; i++)
+					r->match.poss[i].joined = 0;
 			}
 		sb_free(&sb);
 	}
 	for (size_t i = 0; i < rs->n; i++) {
 		struct rule *r = &rs->rules[i];
 
-		for (size_t k = 0; r->match_src && k < r->match.n; k++)
-			free(r->match_src[k]);
-		free(r->match_src);
-		r->match_src = NULL;
+		plist_free_src(&r->match);
+		plist_free_src(&r->unless);
+		plist_free_src(&r->before);
 	}
 }
 
@@ -704,10 +721,9 @@ index_rules(struct rules_set *rs)
 		struct rule *r = &rs->rules[i];
 		const struct prefilter *pf = rs->pf[target_class(r->target)];
 
-		r->match_req = xcalloc(r->match.n + 1, sizeof(*r->match_req));
-		for (size_t k = 0; k < r->match.n; k++)
-			r->match_req[k].groups = prefilter_requires(pf, r->match_pf[k],
-			    &r->match_req[k].n);
+		plist_possible(&r->match, pf);
+		plist_possible(&r->unless, pf);
+		plist_possible(&r->before, pf);
 	}
 	join_unfiltered(rs);
 }
@@ -856,11 +872,15 @@ find(struct rules_matcher *m, const pcre2_code *re, const char *s, size_t len,
 	return -1;		/* match, depth, heap or JIT stack limit */
 }
 
+/* Does any pattern of pl match s, a part of the text the prefilter
+ * scanned?  (What is not in the text is not in a part of it.) */
 static int
 any_match(struct rules_matcher *m, const struct pattern_list *pl,
     const char *s, size_t len)
 {
 	for (size_t i = 0; i < pl->n; i++) {
+		if (!prefilter_all_found(pl->poss[i].groups, pl->poss[i].n, m->cur))
+			continue;
 		int rc = find(m, pl->v[i], s, len, 0);
 
 		if (rc != 0)
@@ -950,9 +970,10 @@ static int
 pattern_possible(struct rules_matcher *m, const struct rule *r, size_t i,
     const char *s, size_t len)
 {
-	if (!r->match_joined || !r->match_joined[i])
-		return prefilter_all_found(r->match_req[i].groups, r->match_req[i].n,
-		    m->cur);
+	const struct possible *p = &r->match.poss[i];
+
+	if (!p->joined)
+		return prefilter_all_found(p->groups, p->n, m->cur);
 	if (m->joined == JOINED_UNKNOWN)
 		/* A limit hit by the alternation is no answer: try each. */
 		m->joined = find(m, m->rs->joined[r->target], s, len, 0) == 0 ?
