@@ -20,7 +20,7 @@
 /* Fill 'out' with the agent's text.  Returns 1 when a bound cut the
  * text (MaxScanBytes, MIME depth or part count), 0 when it is whole,
  * -1 when a regex limit stopped a trimming rule. */
-int extract_text(GMimeMessage *msg, const struct config *cf,
+int extract_text(GMimeObject *top, const struct config *cf,
     struct rules_matcher *m, struct strbuf *out);
 
 /* Append 'len' bytes in 'charset' (NULL: guess) as clean UTF-8. */

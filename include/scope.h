@@ -23,8 +23,21 @@ struct care_envelope {
 	size_t nrcpts;
 };
 
-enum care_skip scope_decide(const struct config *cf, GMimeMessage *msg,
+/* 'top' is the message's top MIME object, with all its header fields
+ * (GMime's construct_part: see pipeline.c). */
+enum care_skip scope_decide(const struct config *cf, GMimeObject *top,
     const struct care_envelope *env);
+
+/* The header fields named 'name' (every one of them, as GMimeMessage
+ * does) parsed as one address list; unref it. */
+InternetAddressList *scope_addresses(GMimeObject *top, const char *name);
+
+/* The value of the last header field named 'name' (the one that counts,
+ * as in GMimeMessage), decoded, or NULL. */
+const char *scope_last_header(GMimeObject *top, const char *name);
+
+/* The address of the first mailbox of a list, or NULL. */
+const char *scope_first_mailbox(InternetAddressList *list);
 
 /* Exposed for tests. */
 int scope_is_reply_subject(const char *subject);

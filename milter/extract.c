@@ -304,12 +304,11 @@ walk(struct walk *wk, GMimeObject *obj, unsigned depth, struct strbuf *out)
 }
 
 int
-extract_text(GMimeMessage *msg, const struct config *cf,
+extract_text(GMimeObject *top, const struct config *cf,
     struct rules_matcher *m, struct strbuf *out)
 {
 	struct walk wk = {cf, 0, 0};
 	struct strbuf body;
-	GMimeObject *top = g_mime_message_get_mime_part(msg);
 	int rc;
 
 	sb_init(&body, cf->max_scan_bytes);

@@ -116,26 +116,32 @@ engine_unref(struct engine *e)
 /* Parse with GMime, reading the caller's bytes in place: the stream
  * wraps them without a copy and never writes to them.  The parts of the
  * message read their content from the same bytes, so they must outlive
- * the message: parse_done() releases the wrapper after it. */
-static GMimeMessage *
+ * the message: parse_done() releases the wrapper after it.
+ *
+ * The message is read as its top MIME part, which holds every header
+ * field: a GMimeMessage would also parse each address list, the date
+ * and the message id as it reads them (a quarter of the parsing time),
+ * where scope and fill_identity() need only From, and To and Cc
+ * offline; they read those fields themselves, as GMimeMessage would. */
+static GMimeObject *
 parse(const char *msg, size_t len, GByteArray **wrap)
 {
 	*wrap = g_byte_array_new_take((guint8 *)(uintptr_t)msg, len);
 	GMimeStream *st = g_mime_stream_mem_new_with_byte_array(*wrap);
 	GMimeParser *p;
-	GMimeMessage *m;
+	GMimeObject *m;
 
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(st), FALSE);
 	p = g_mime_parser_new_with_stream(st);
 	g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
-	m = g_mime_parser_construct_message(p, NULL);
+	m = g_mime_parser_construct_part(p, NULL);
 	g_object_unref(p);
 	g_object_unref(st);
 	return m;
 }
 
 static void
-parse_done(GMimeMessage *m, GByteArray *wrap)
+parse_done(GMimeObject *m, GByteArray *wrap)
 {
 	if (m)
 		g_object_unref(m);
@@ -155,25 +161,22 @@ dup_utf8(const char *s)
 }
 
 static void
-fill_identity(GMimeMessage *m, struct care_verdict *v)
+fill_identity(GMimeObject *m, struct care_verdict *v)
 {
-	const char *id = g_mime_message_get_message_id(m);
-	InternetAddressList *from = g_mime_message_get_from(m);
+	const char *raw_id = scope_last_header(m, "Message-Id");
+	char *id = raw_id ? g_mime_utils_decode_message_id(raw_id) : NULL;
+	InternetAddressList *from = scope_addresses(m, "From");
 
 	if (id) {
 		char *u = dup_utf8(id);
 
 		v->message_id = xasprintf("<%s>", u);
 		free(u);
+		g_free(id);
 	}
-	v->subject = dup_utf8(g_mime_message_get_subject(m));
-	if (from && internet_address_list_length(from) > 0) {
-		InternetAddress *ia = internet_address_list_get_address(from, 0);
-
-		if (INTERNET_ADDRESS_IS_MAILBOX(ia))
-			v->from = dup_utf8(internet_address_mailbox_get_addr(
-			    INTERNET_ADDRESS_MAILBOX(ia)));
-	}
+	v->subject = dup_utf8(scope_last_header(m, "Subject"));
+	v->from = dup_utf8(scope_first_mailbox(from));
+	g_object_unref(from);
 }
 
 /* Every header field that scope.c, extract.c and fill_identity() read;
@@ -204,7 +207,7 @@ pipeline_run(const struct engine *e, const char *msg, size_t len,
 {
 	double t0 = now_ms();
 	GByteArray *wrap;
-	GMimeMessage *m = parse(msg, len, &wrap);
+	GMimeObject *m = parse(msg, len, &wrap);
 	struct rules_matcher *mt = NULL;
 	struct strbuf text;
 	int rc = 0;
@@ -242,7 +245,7 @@ pipeline_extract(const struct engine *e, const char *msg, size_t len,
     struct strbuf *out, struct care_err *err)
 {
 	GByteArray *wrap;
-	GMimeMessage *m = parse(msg, len, &wrap);
+	GMimeObject *m = parse(msg, len, &wrap);
 	struct rules_matcher *mt;
 	int rc;
 

@@ -47,6 +47,7 @@
 #define PF_NSYM 32		/* see sym() */
 #define PF_MAX_STATES 0x7FFF	/* a state is 15 bits of a table entry ... */
 #define PF_EMIT 0x8000		/* ... and this bit says it emits groups */
+#define PF_MAX_GROUPS 0xFFFF	/* a group id is 16 bits in an emit list */
 
 struct sset {
 	int known;		/* 0: unknown (any string) */
@@ -97,8 +98,9 @@ struct prefilter {
 	uint16_t *table;	/* nstates * PF_NSYM: next state | PF_EMIT */
 	/* per state: the groups present when the scan reaches it (factors
 	 * ending there or at a suffix), as a slice of 'emit' */
-	uint32_t *emit_at, *emit_n;
-	int *emit;
+	uint32_t *emit_at;	/* nstates + 1: state t's groups are
+				 * emit[emit_at[t] .. emit_at[t + 1]) */
+	uint16_t *emit;
 	unsigned char sym[256];	/* sym() of every byte */
 };
 
@@ -880,6 +882,10 @@ group_id(struct prefilter *pf, int *factors, size_t n)
 			free(factors);
 			return (int)g;
 		}
+	if (pf->ngroup >= PF_MAX_GROUPS) {
+		free(factors);
+		return -1;	/* required no more: safe, only slower */
+	}
 	pf->group = xrealloc(pf->group, (pf->ngroup + 1) * sizeof(*pf->group));
 	pf->group[pf->ngroup].factors = factors;
 	pf->group[pf->ngroup].n = n;
@@ -929,9 +935,13 @@ prefilter_add(struct prefilter *pf, const char *pattern)
 	/* Trust the analysis only if it read the whole pattern. */
 	if (*ps.p == '\0' && !ps.bad && in.nreq > 0) {
 		p->groups = xmalloc(in.nreq * sizeof(int));
-		for (size_t i = 0; i < in.nreq; i++)
-			p->groups[p->n++] = group_add(pf, &in.req[i]);
-		pf->filtered++;
+		for (size_t i = 0; i < in.nreq; i++) {
+			int g = group_add(pf, &in.req[i]);
+
+			if (g >= 0)
+				p->groups[p->n++] = g;
+		}
+		pf->filtered += p->n > 0;
 	}
 	info_free(&in);
 	return (int)pf->npat++;
@@ -986,67 +996,6 @@ new_state(struct prefilter *pf)
 	pf->out[s] = -1;
 	pf->dict[s] = 0;
 	return (int)s;
-}
-
-/* For each state, the groups whose factors end there (at the state or
- * at a suffix of it, by the dictionary links).  States are visited in
- * breadth-first order, so a suffix's list is complete before it is
- * copied. */
-static void
-build_emit(struct prefilter *pf, const int *order, size_t n)
-{
-	size_t cap = 64, len = 0;
-	unsigned char *seen = xcalloc(pf->ngroup + 1, 1);
-
-	pf->emit = xmalloc(cap * sizeof(int));
-	pf->emit_at = xcalloc(pf->nstates, sizeof(uint32_t));
-	pf->emit_n = xcalloc(pf->nstates, sizeof(uint32_t));
-	/* which groups each factor is in */
-	size_t *fn = xcalloc(pf->nfactor + 1, sizeof(size_t));
-	int **fg = xcalloc(pf->nfactor + 1, sizeof(int *));
-
-	for (size_t g = 0; g < pf->ngroup; g++)
-		for (size_t k = 0; k < pf->group[g].n; k++) {
-			int f = pf->group[g].factors[k];
-
-			fg[f] = xrealloc(fg[f], (fn[f] + 1) * sizeof(int));
-			fg[f][fn[f]++] = (int)g;
-		}
-	for (size_t q = 0; q < n; q++) {
-		int s = order[q], d = pf->dict[s];
-		size_t start = len;
-
-		for (int f = pf->out[s]; f >= 0; f = pf->out_next[f])
-			for (size_t k = 0; k < fn[f]; k++) {
-				int g = fg[f][k];
-
-				if (seen[g])
-					continue;
-				seen[g] = 1;
-				if (len == cap)
-					pf->emit = xrealloc(pf->emit, (cap *= 2) * sizeof(int));
-				pf->emit[len++] = g;
-			}
-		for (size_t k = 0; d > 0 && k < pf->emit_n[d]; k++) {
-			int g = pf->emit[pf->emit_at[d] + k];
-
-			if (seen[g])
-				continue;
-			seen[g] = 1;
-			if (len == cap)
-				pf->emit = xrealloc(pf->emit, (cap *= 2) * sizeof(int));
-			pf->emit[len++] = g;
-		}
-		pf->emit_at[s] = (uint32_t)start;
-		pf->emit_n[s] = (uint32_t)(len - start);
-		for (size_t k = start; k < len; k++)
-			seen[pf->emit[k]] = 0;
-	}
-	for (size_t f = 0; f < pf->nfactor; f++)
-		free(fg[f]);
-	free(fg);
-	free(fn);
-	free(seen);
 }
 
 /* Put each factor in the trie, unless the states it needs would pass
@@ -1104,33 +1053,108 @@ drop_dead(struct prefilter *pf, const unsigned char *live)
 	free(dead);
 }
 
-/* The final table, states numbered in breadth-first 'order' (the root
- * first), each entry flagged PF_EMIT when its state emits groups. */
+/* The groups each state emits, while the automaton is built: a slice
+ * of 'list' per state, in the build's numbering. */
+struct emits {
+	int *list;
+	size_t *at, *n;
+};
+
+/* For each state, the groups whose factors end there (at the state or
+ * at a suffix of it, by the dictionary links).  States are visited in
+ * breadth-first order, so a suffix's list is complete before it is
+ * copied. */
 static void
-build_table(struct prefilter *pf, const int *order, size_t n)
+build_emit(const struct prefilter *pf, const int *order, size_t n,
+    struct emits *em)
+{
+	size_t cap = 64, len = 0;
+	unsigned char *seen = xcalloc(pf->ngroup + 1, 1);
+	/* which groups each factor is in */
+	size_t *fn = xcalloc(pf->nfactor + 1, sizeof(size_t));
+	int **fg = xcalloc(pf->nfactor + 1, sizeof(int *));
+
+	em->list = xmalloc(cap * sizeof(int));
+	em->at = xcalloc(pf->nstates, sizeof(size_t));
+	em->n = xcalloc(pf->nstates, sizeof(size_t));
+	for (size_t g = 0; g < pf->ngroup; g++)
+		for (size_t k = 0; k < pf->group[g].n; k++) {
+			int f = pf->group[g].factors[k];
+
+			fg[f] = xrealloc(fg[f], (fn[f] + 1) * sizeof(int));
+			fg[f][fn[f]++] = (int)g;
+		}
+	for (size_t q = 0; q < n; q++) {
+		int s = order[q], d = pf->dict[s];
+		size_t start = len;
+
+		/* the state's own factors' groups, then its suffix's */
+		for (int f = pf->out[s]; f >= 0; f = pf->out_next[f])
+			for (size_t k = 0; k < fn[f]; k++) {
+				if (len == cap)
+					em->list = xrealloc(em->list, (cap *= 2) * sizeof(int));
+				em->list[len++] = fg[f][k];
+			}
+		for (size_t k = 0; d > 0 && k < em->n[d]; k++) {
+			if (len == cap)
+				em->list = xrealloc(em->list, (cap *= 2) * sizeof(int));
+			em->list[len++] = em->list[em->at[d] + k];
+		}
+		/* each group once */
+		size_t end = start;
+
+		for (size_t k = start; k < len; k++)
+			if (!seen[em->list[k]]) {
+				seen[em->list[k]] = 1;
+				em->list[end++] = em->list[k];
+			}
+		for (size_t k = start; k < end; k++)
+			seen[em->list[k]] = 0;
+		len = end;
+		em->at[s] = start;
+		em->n[s] = end - start;
+	}
+	for (size_t f = 0; f < pf->nfactor; f++)
+		free(fg[f]);
+	free(fg);
+	free(fn);
+	free(seen);
+}
+
+/* The final table, states numbered in breadth-first 'order' (the root
+ * first), each entry flagged PF_EMIT when its state emits groups; and
+ * the emitted groups laid out in the same order. */
+static void
+build_table(struct prefilter *pf, const int *order, size_t n,
+    const struct emits *em)
 {
 	int *num = xmalloc(pf->nstates * sizeof(int));
-	uint32_t *at = xmalloc(pf->nstates * sizeof(uint32_t));
-	uint32_t *cnt = xmalloc(pf->nstates * sizeof(uint32_t));
+	size_t total = 0;
 
 	num[0] = 0;
 	for (size_t q = 0; q < n; q++)
 		num[order[q]] = (int)q + 1;
 	pf->table = xmalloc(pf->nstates * PF_NSYM * sizeof(uint16_t));
 	for (size_t s = 0; s < pf->nstates; s++) {
-		at[num[s]] = pf->emit_at[s];
-		cnt[num[s]] = pf->emit_n[s];
+		total += em->n[s];
 		for (int k = 0; k < PF_NSYM; k++) {
 			int to = pf->go[s * PF_NSYM + k];
 
 			pf->table[num[s] * PF_NSYM + k] = (uint16_t)(num[to] |
-			    (pf->emit_n[to] ? PF_EMIT : 0));
+			    (em->n[to] ? PF_EMIT : 0));
 		}
 	}
-	free(pf->emit_at);
-	free(pf->emit_n);
-	pf->emit_at = at;
-	pf->emit_n = cnt;
+	pf->emit = xmalloc((total + 1) * sizeof(uint16_t));
+	pf->emit_at = xmalloc((pf->nstates + 1) * sizeof(uint32_t));
+	total = 0;
+	for (size_t q = 0; q <= n; q++) {
+		int s = q == 0 ? 0 : order[q - 1];	/* new number q */
+
+		pf->emit_at[q] = (uint32_t)total;
+		for (size_t k = 0; k < em->n[s]; k++)
+			pf->emit[total++] = (uint16_t)em->list[em->at[s] + k];
+	}
+	pf->emit_at[n + 1] = (uint32_t)total;
 	free(num);
 }
 
@@ -1172,9 +1196,14 @@ prefilter_build(struct prefilter *pf)
 			}
 		}
 	}
-	build_emit(pf, queue, tail);
-	build_table(pf, queue, tail);
+	struct emits em;
+
+	build_emit(pf, queue, tail, &em);
+	build_table(pf, queue, tail, &em);
 	free(queue);
+	free(em.list);
+	free(em.at);
+	free(em.n);
 	/* Only the table is needed from now on. */
 	free(pf->go);
 	free(pf->fail);
@@ -1195,8 +1224,9 @@ prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
     unsigned char *found)
 {
 	const uint16_t *table = pf->table;
-	const uint32_t *emit_at = pf->emit_at, *emit_n = pf->emit_n;
-	const int *emit = pf->emit;
+	const uint32_t *emit_at = pf->emit_at;
+	const uint16_t *emit = pf->emit;
+	const unsigned char *symbol = pf->sym;
 	unsigned s = 0;
 
 	memset(found, 0, prefilter_state_size(pf));
@@ -1215,15 +1245,15 @@ prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
 			c = 'k';
 			i += 2;
 		}
-		s = table[(s & PF_MAX_STATES) * PF_NSYM + pf->sym[c]];
+		s = table[(s & PF_MAX_STATES) * PF_NSYM + symbol[c]];
 		if (s & PF_EMIT) {
 			unsigned t = s & PF_MAX_STATES;
+			/* The bounds in locals: a store through 'found' (bytes)
+			 * could alias anything, and would reload them. */
+			const uint16_t *g = emit + emit_at[t], *end = emit + emit_at[t + 1];
 
-			for (uint32_t k = 0; k < emit_n[t]; k++) {
-				int g = emit[emit_at[t] + k];
-
-				found[g / 8] |= (unsigned char)(1u << (g % 8));
-			}
+			for (; g < end; g++)
+				found[*g / 8] |= (unsigned char)(1u << (*g % 8));
 		}
 	}
 }
@@ -1277,6 +1307,5 @@ prefilter_free(struct prefilter *pf)
 	free(pf->table);
 	free(pf->emit);
 	free(pf->emit_at);
-	free(pf->emit_n);
 	free(pf);
 }

@@ -291,7 +291,8 @@ plist_possible(struct pattern_list *pl, const struct prefilter *pf)
 		size_t n;
 		const int *g = prefilter_requires(pf, pl->pf[k], &n);
 
-		memcpy(pl->poss[k].groups, g, n * sizeof(int));
+		if (n)
+			memcpy(pl->poss[k].groups, g, n * sizeof(int));
 		pl->poss[k].n = (unsigned char)n;
 	}
 }

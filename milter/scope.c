@@ -140,22 +140,59 @@ sender_covered(const struct config *cf, const char *addr)
 }
 
 static const char *
-header(GMimeMessage *msg, const char *name)
+header(GMimeObject *top, const char *name)
 {
-	return g_mime_object_get_header(GMIME_OBJECT(msg), name);
+	return g_mime_object_get_header(top, name);
 }
 
 static int
-header_present(GMimeMessage *msg, const char *name)
+header_present(GMimeObject *top, const char *name)
 {
-	const char *v = header(msg, name);
+	const char *v = header(top, name);
 
 	return v != NULL && *v != '\0';
 }
 
-/* The address of the first mailbox of a list, or NULL. */
-static const char *
-first_mailbox(InternetAddressList *list)
+InternetAddressList *
+scope_addresses(GMimeObject *top, const char *name)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(top);
+	InternetAddressList *all = internet_address_list_new();
+	int n = hl ? g_mime_header_list_get_count(hl) : 0;
+
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		const char *v;
+		InternetAddressList *l;
+
+		if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) != 0 ||
+		    (v = g_mime_header_get_raw_value(h)) == NULL)
+			continue;
+		if ((l = internet_address_list_parse(NULL, v)) != NULL) {
+			internet_address_list_append(all, l);
+			g_object_unref(l);
+		}
+	}
+	return all;
+}
+
+const char *
+scope_last_header(GMimeObject *top, const char *name)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(top);
+	int n = hl ? g_mime_header_list_get_count(hl) : 0;
+
+	for (int i = n - 1; i >= 0; i--) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+
+		if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) == 0)
+			return g_mime_header_get_value(h);
+	}
+	return NULL;
+}
+
+const char *
+scope_first_mailbox(InternetAddressList *list)
 {
 	if (list == NULL || internet_address_list_length(list) == 0)
 		return NULL;
@@ -182,17 +219,15 @@ recipient_external(const struct config *cf, const char *sender_domain,
 /* Walk To, Cc and Bcc (groups included); 1 if any is external, 0 if
  * none is, -1 if there were no recipients at all. */
 static int
-headers_external(const struct config *cf, GMimeMessage *msg,
+headers_external(const struct config *cf, GMimeObject *top,
     const char *sender_domain)
 {
-	static const GMimeAddressType types[] = {
-		GMIME_ADDRESS_TYPE_TO, GMIME_ADDRESS_TYPE_CC, GMIME_ADDRESS_TYPE_BCC
-	};
-	int seen = 0;
+	static const char *const types[] = {"To", "Cc", "Bcc"};
+	int seen = 0, ext = 0;
 
-	for (size_t t = 0; t < 3; t++) {
-		InternetAddressList *l = g_mime_message_get_addresses(msg, types[t]);
-		int n = l ? internet_address_list_length(l) : 0;
+	for (size_t t = 0; t < 3 && !ext; t++) {
+		InternetAddressList *l = scope_addresses(top, types[t]);
+		int n = internet_address_list_length(l);
 
 		for (int i = 0; i < n; i++) {
 			InternetAddress *ia = internet_address_list_get_address(l, i);
@@ -213,18 +248,18 @@ headers_external(const struct config *cf, GMimeMessage *msg,
 				seen = 1;
 				if (recipient_external(cf, sender_domain,
 				    internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(x))))
-					return 1;
+					ext = 1;
 			}
 		}
+		g_object_unref(l);
 	}
-	return seen ? 0 : -1;
+	return ext ? 1 : seen ? 0 : -1;
 }
 
 static int
-is_report(GMimeMessage *msg)
+is_report(GMimeObject *top)
 {
-	GMimeObject *body = g_mime_message_get_mime_part(msg);
-	GMimeContentType *ct = body ? g_mime_object_get_content_type(body) : NULL;
+	GMimeContentType *ct = g_mime_object_get_content_type(top);
 
 	if (ct == NULL)
 		return 0;
@@ -234,9 +269,9 @@ is_report(GMimeMessage *msg)
 }
 
 static int
-is_bulk(GMimeMessage *msg)
+is_bulk(GMimeObject *top)
 {
-	const char *p = header(msg, "Precedence");
+	const char *p = header(top, "Precedence");
 
 	if (p == NULL)
 		return 0;
@@ -248,9 +283,9 @@ is_bulk(GMimeMessage *msg)
 }
 
 static int
-is_auto_submitted(GMimeMessage *msg)
+is_auto_submitted(GMimeObject *top)
 {
-	const char *a = header(msg, "Auto-Submitted");
+	const char *a = header(top, "Auto-Submitted");
 
 	if (a != NULL) {
 		while (*a == ' ' || *a == '\t')
@@ -259,17 +294,17 @@ is_auto_submitted(GMimeMessage *msg)
 			return 1;
 	}
 	/* Out-of-office tools that predate RFC 3834. */
-	return header_present(msg, "X-Autoreply") ||
-	    header_present(msg, "X-Autorespond") ||
-	    header_present(msg, "X-Auto-Response");
+	return header_present(top, "X-Autoreply") ||
+	    header_present(top, "X-Autorespond") ||
+	    header_present(top, "X-Auto-Response");
 }
 
 static int
-is_null_sender(GMimeMessage *msg, const struct care_envelope *env)
+is_null_sender(GMimeObject *top, const struct care_envelope *env)
 {
 	if (env && env->mail_from)
 		return env->mail_from[0] == '\0';
-	const char *rp = header(msg, "Return-Path");
+	const char *rp = header(top, "Return-Path");
 
 	if (rp == NULL)
 		return 0;
@@ -278,30 +313,29 @@ is_null_sender(GMimeMessage *msg, const struct care_envelope *env)
 	return strncmp(rp, "<>", 2) == 0;
 }
 
-enum care_skip
-scope_decide(const struct config *cf, GMimeMessage *msg,
-    const struct care_envelope *env)
+static enum care_skip
+decide(const struct config *cf, GMimeObject *top,
+    const struct care_envelope *env, const char *from)
 {
-	const char *from = first_mailbox(g_mime_message_get_from(msg));
 	const char *sender = env && env->mail_from && *env->mail_from
 	    ? env->mail_from : from;
 
-	if (is_null_sender(msg, env))
+	if (is_null_sender(top, env))
 		return CARE_SKIP_NULL_SENDER;
-	if (is_auto_submitted(msg))
+	if (is_auto_submitted(top))
 		return CARE_SKIP_AUTO_SUBMITTED;
-	if (is_report(msg))
+	if (is_report(top))
 		return CARE_SKIP_REPORT;
-	if (is_bulk(msg))
+	if (is_bulk(top))
 		return CARE_SKIP_BULK;
-	if (header_present(msg, "List-Id") || header_present(msg, "List-Unsubscribe") ||
-	    header_present(msg, "List-Post"))
+	if (header_present(top, "List-Id") || header_present(top, "List-Unsubscribe") ||
+	    header_present(top, "List-Post"))
 		return CARE_SKIP_LIST;
 	if (!sender_covered(cf, sender) && !(from && sender_covered(cf, from)))
 		return CARE_SKIP_SENDER;
-	if (cf->require_reply && !header_present(msg, "In-Reply-To") &&
-	    !header_present(msg, "References") &&
-	    !scope_is_reply_subject(g_mime_message_get_subject(msg)))
+	if (cf->require_reply && !header_present(top, "In-Reply-To") &&
+	    !header_present(top, "References") &&
+	    !scope_is_reply_subject(scope_last_header(top, "Subject")))
 		return CARE_SKIP_NOT_REPLY;
 
 	const char *sdom = scope_domain_of(sender);
@@ -313,6 +347,17 @@ scope_decide(const struct config *cf, GMimeMessage *msg,
 		return CARE_SKIP_INTERNAL;
 	}
 	/* Offline: the header recipients; none at all is judged. */
-	return headers_external(cf, msg, sdom) == 0 ? CARE_SKIP_INTERNAL
+	return headers_external(cf, top, sdom) == 0 ? CARE_SKIP_INTERNAL
 	    : CARE_SKIP_NONE;
+}
+
+enum care_skip
+scope_decide(const struct config *cf, GMimeObject *top,
+    const struct care_envelope *env)
+{
+	InternetAddressList *from = scope_addresses(top, "From");
+	enum care_skip skip = decide(cf, top, env, scope_first_mailbox(from));
+
+	g_object_unref(from);
+	return skip;
 }

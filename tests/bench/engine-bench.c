@@ -72,15 +72,23 @@ run_gmime(void)
 {
 	double t0 = now_ms();
 
+	/* Exactly as pipeline.c parses: the bytes wrapped in place, the
+	 * message read as its top part. */
 	for (size_t i = 0; i < nmsgs; i++) {
-		GMimeStream *st = g_mime_stream_mem_new_with_buffer(msgs[i].data, msgs[i].len);
-		GMimeParser *p = g_mime_parser_new_with_stream(st);
-		GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+		GByteArray *ba = g_byte_array_new_take((guint8 *)msgs[i].data, msgs[i].len);
+		GMimeStream *st = g_mime_stream_mem_new_with_byte_array(ba);
+		GMimeParser *p;
+		GMimeObject *m;
 
-		if (m)
-			g_object_unref(m);
+		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(st), FALSE);
+		p = g_mime_parser_new_with_stream(st);
+		g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
+		m = g_mime_parser_construct_part(p, NULL);
 		g_object_unref(p);
 		g_object_unref(st);
+		if (m)
+			g_object_unref(m);
+		(void)g_byte_array_free(ba, FALSE);
 	}
 	return now_ms() - t0;
 }

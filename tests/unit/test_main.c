@@ -291,17 +291,17 @@ unit_msg(const char *extra, const char *body)
 	return sb_steal(&sb);
 }
 
-GMimeMessage *
+GMimeObject *
 unit_parse(const char *raw)
 {
 	GMimeStream *st;
 	GMimeParser *p;
-	GMimeMessage *m;
+	GMimeObject *m;
 
 	unit_engine();		/* g_mime_init() */
 	st = g_mime_stream_mem_new_with_buffer(raw, strlen(raw));
 	p = g_mime_parser_new_with_stream(st);
-	m = g_mime_parser_construct_message(p, NULL);
+	m = g_mime_parser_construct_part(p, NULL);
 	g_object_unref(p);
 	g_object_unref(st);
 	ck_assert_msg(m != NULL, "GMime could not parse the test message");

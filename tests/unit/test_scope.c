@@ -13,7 +13,7 @@
 static enum care_skip
 decide(const struct config *cf, const char *raw, const struct care_envelope *env)
 {
-	GMimeMessage *m = unit_parse(raw);
+	GMimeObject *m = unit_parse(raw);
 	enum care_skip s = scope_decide(cf, m, env);
 
 	g_object_unref(m);

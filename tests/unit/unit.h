@@ -121,7 +121,7 @@ struct rules_set *unit_rules_from(const char *text, unsigned match_limit,
 char *unit_msg(const char *extra, const char *body);
 
 /* GMime message of raw text (g_object_unref it). */
-GMimeMessage *unit_parse(const char *raw);
+GMimeObject *unit_parse(const char *raw);
 
 /* The text the analysis sees for a raw message / for a body wrapped by
  * unit_msg(); malloc'd.  Fails the test when extraction fails. */
