@@ -42,7 +42,7 @@
 #define PF_MIN_FACTOR 3		/* a shorter factor filters nothing */
 #define RARE_PUNCT ":?!@<>|#$"	/* filter as well as a short word */
 #define PF_MAX_REQ PREFILTER_MAX_REQ	/* factor sets required together */
-#define PF_KEEP_LEN 10		/* bytes of a factor worth matching */
+#define PF_KEEP_LEN 8		/* bytes of a factor worth matching */
 #define PF_HIGH '\x80'		/* in a factor: any byte of a non-ASCII character */
 #define PF_NSYM 32		/* see sym() */
 #define PF_MAX_STATES 0x7FFF	/* a state is 15 bits of a table entry ... */
