@@ -48,6 +48,12 @@ int pipeline_run(const struct engine *e, const char *msg, size_t len,
  * then spends nothing on them, and the verdict is the same. */
 int pipeline_header_used(const char *name);
 
+/* GMime's part of pipeline_run(): the message parsed as its top MIME
+ * part, reading 'msg' in place (it must stay until pipeline_parse_done());
+ * NULL when GMime cannot parse it.  For engine-bench's floor. */
+GMimeObject *pipeline_parse(const char *msg, size_t len, GByteArray **wrap);
+void pipeline_parse_done(GMimeObject *m, GByteArray *wrap);
+
 /* The text the analysis sees, for care-check --extract. */
 int pipeline_extract(const struct engine *e, const char *msg, size_t len,
     struct strbuf *out, struct care_err *err);

@@ -1,11 +1,13 @@
 /*
  * prefilter.h - literal prefilter for the rules' regular expressions.
  *
- * For each pattern, prefilter_add() works out a set of literal strings
- * of which every match must contain at least one (its "factors": for
- * \bsorry (?:for|about)\b that is {"sorry"}).  prefilter_build() puts all
- * factors of all patterns in one Aho-Corasick automaton; prefilter_scan()
- * runs it once over a sentence, and prefilter_may_match() then says, for
+ * For each pattern, prefilter_add() works out up to PREFILTER_MAX_REQ
+ * sets of literal strings ("groups" of "factors"): every match contains
+ * a string of each set.  For \bsorry (?:for|about)\b that is
+ * {"sorry for", "sorry about"}; for \bsorry\b.{0,60}\byou\b it is {"sorry"}
+ * and {"you"}.  prefilter_build() puts all factors of all patterns in one
+ * Aho-Corasick automaton; prefilter_scan() runs it once over a sentence,
+ * and prefilter_may_match() (or prefilter_all_found()) then says, for
  * free, which patterns cannot match it.  Only the others are given to
  * PCRE2.  This never changes a result: a pattern whose factors cannot be
  * worked out is always tried.  Comparison is ASCII-caseless, like the

@@ -116,15 +116,15 @@ engine_unref(struct engine *e)
 /* Parse with GMime, reading the caller's bytes in place: the stream
  * wraps them without a copy and never writes to them.  The parts of the
  * message read their content from the same bytes, so they must outlive
- * the message: parse_done() releases the wrapper after it.
+ * the message: pipeline_parse_done() releases the wrapper after it.
  *
  * The message is read as its top MIME part, which holds every header
  * field: a GMimeMessage would also parse each address list, the date
  * and the message id as it reads them (a quarter of the parsing time),
  * where scope and fill_identity() need only From, and To and Cc
  * offline; they read those fields themselves, as GMimeMessage would. */
-static GMimeObject *
-parse(const char *msg, size_t len, GByteArray **wrap)
+GMimeObject *
+pipeline_parse(const char *msg, size_t len, GByteArray **wrap)
 {
 	*wrap = g_byte_array_new_take((guint8 *)(uintptr_t)msg, len);
 	GMimeStream *st = g_mime_stream_mem_new_with_byte_array(*wrap);
@@ -140,8 +140,8 @@ parse(const char *msg, size_t len, GByteArray **wrap)
 	return m;
 }
 
-static void
-parse_done(GMimeObject *m, GByteArray *wrap)
+void
+pipeline_parse_done(GMimeObject *m, GByteArray *wrap)
 {
 	if (m)
 		g_object_unref(m);
@@ -207,14 +207,14 @@ pipeline_run(const struct engine *e, const char *msg, size_t len,
 {
 	double t0 = now_ms();
 	GByteArray *wrap;
-	GMimeObject *m = parse(msg, len, &wrap);
+	GMimeObject *m = pipeline_parse(msg, len, &wrap);
 	struct rules_matcher *mt = NULL;
 	struct strbuf text;
 	int rc = 0;
 
 	care_verdict_init(v);
 	if (m == NULL) {
-		parse_done(m, wrap);
+		pipeline_parse_done(m, wrap);
 		care_err_set(err, NULL, 0, "message could not be parsed");
 		v->elapsed_ms = now_ms() - t0;
 		return -1;
@@ -235,7 +235,7 @@ pipeline_run(const struct engine *e, const char *msg, size_t len,
 		sb_free(&text);
 	}
 	policy_decide(e->cf, v);
-	parse_done(m, wrap);
+	pipeline_parse_done(m, wrap);
 	v->elapsed_ms = now_ms() - t0;
 	return rc;
 }
@@ -245,12 +245,12 @@ pipeline_extract(const struct engine *e, const char *msg, size_t len,
     struct strbuf *out, struct care_err *err)
 {
 	GByteArray *wrap;
-	GMimeObject *m = parse(msg, len, &wrap);
+	GMimeObject *m = pipeline_parse(msg, len, &wrap);
 	struct rules_matcher *mt;
 	int rc;
 
 	if (m == NULL) {
-		parse_done(m, wrap);
+		pipeline_parse_done(m, wrap);
 		care_err_set(err, NULL, 0, "message could not be parsed");
 		return -1;
 	}
@@ -261,7 +261,7 @@ pipeline_extract(const struct engine *e, const char *msg, size_t len,
 	rc = extract_text(m, e->cf, mt, &text);
 	sb_append(out, text.s ? text.s : "", text.len);
 	sb_free(&text);
-	parse_done(m, wrap);
+	pipeline_parse_done(m, wrap);
 	if (rc < 0) {
 		care_err_set(err, NULL, 0, "a rule hit the regex match limit");
 		return -1;

@@ -717,7 +717,8 @@ utf8_len(const char *p)
  * tables, and a variant may have more or fewer bytes (ß and U+1E9E), so
  * no string is known; but every variant is two bytes or more, all of
  * 0x80 and above, except for U+017F and U+212A, which are caseless s and
- * k (the only two: tests/unit checks every code point against PCRE2).
+ * k (the only two: tests/unit checks every code point of the planes
+ * where letters have case, up to U+1FFFF, against PCRE2).
  * So n characters match a run of at least 2n such bytes: PF_HIGH 2n
  * times starts, ends and is found in every match.  A character that a
  * quantifier follows is an atom of its own, as in parse_concat(). */
