@@ -24,9 +24,12 @@ struct care_envelope {
 };
 
 /* 'top' is the message's top MIME object, with all its header fields
- * (GMime's construct_part: see pipeline.c). */
+ * (GMime's construct_part: see pipeline.c); 'from' the address of the
+ * first mailbox of its From fields (scope_first_mailbox() of
+ * scope_addresses(top, "From")), or NULL.  The caller has parsed them
+ * already for the verdict's identity. */
 enum care_skip scope_decide(const struct config *cf, GMimeObject *top,
-    const struct care_envelope *env);
+    const char *from, const struct care_envelope *env);
 
 /* The header fields named 'name' (every one of them, as GMimeMessage
  * does) parsed as one address list; unref it. */

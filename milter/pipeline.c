@@ -160,12 +160,13 @@ dup_utf8(const char *s)
 	return sb_steal(&sb);
 }
 
+/* Message-Id, Subject and From, for the verdict; 'from' is the From
+ * address as GMime parsed it. */
 static void
-fill_identity(GMimeObject *m, struct care_verdict *v)
+fill_identity(GMimeObject *m, const char *from, struct care_verdict *v)
 {
 	const char *raw_id = scope_last_header(m, "Message-Id");
 	char *id = raw_id ? g_mime_utils_decode_message_id(raw_id) : NULL;
-	InternetAddressList *from = scope_addresses(m, "From");
 
 	if (id) {
 		char *u = dup_utf8(id);
@@ -175,8 +176,7 @@ fill_identity(GMimeObject *m, struct care_verdict *v)
 		g_free(id);
 	}
 	v->subject = dup_utf8(scope_last_header(m, "Subject"));
-	v->from = dup_utf8(scope_first_mailbox(from));
-	g_object_unref(from);
+	v->from = dup_utf8(from);
 }
 
 /* Every header field that scope.c, extract.c and fill_identity() read;
@@ -219,8 +219,12 @@ pipeline_run(const struct engine *e, const char *msg, size_t len,
 		v->elapsed_ms = now_ms() - t0;
 		return -1;
 	}
-	fill_identity(m, v);
-	v->skip = scope_decide(e->cf, m, env);
+	/* From is parsed once, for the identity and for the scope. */
+	InternetAddressList *from = scope_addresses(m, "From");
+
+	fill_identity(m, scope_first_mailbox(from), v);
+	v->skip = scope_decide(e->cf, m, scope_first_mailbox(from), env);
+	g_object_unref(from);
 	if (v->skip == CARE_SKIP_NONE) {
 		mt = thread_matcher(e->rs);
 		sb_init(&text, e->cf->max_scan_bytes);

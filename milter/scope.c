@@ -313,9 +313,9 @@ is_null_sender(GMimeObject *top, const struct care_envelope *env)
 	return strncmp(rp, "<>", 2) == 0;
 }
 
-static enum care_skip
-decide(const struct config *cf, GMimeObject *top,
-    const struct care_envelope *env, const char *from)
+enum care_skip
+scope_decide(const struct config *cf, GMimeObject *top, const char *from,
+    const struct care_envelope *env)
 {
 	const char *sender = env && env->mail_from && *env->mail_from
 	    ? env->mail_from : from;
@@ -351,13 +351,3 @@ decide(const struct config *cf, GMimeObject *top,
 	    : CARE_SKIP_NONE;
 }
 
-enum care_skip
-scope_decide(const struct config *cf, GMimeObject *top,
-    const struct care_envelope *env)
-{
-	InternetAddressList *from = scope_addresses(top, "From");
-	enum care_skip skip = decide(cf, top, env, scope_first_mailbox(from));
-
-	g_object_unref(from);
-	return skip;
-}

@@ -14,8 +14,10 @@ static enum care_skip
 decide(const struct config *cf, const char *raw, const struct care_envelope *env)
 {
 	GMimeObject *m = unit_parse(raw);
-	enum care_skip s = scope_decide(cf, m, env);
+	InternetAddressList *from = scope_addresses(m, "From");
+	enum care_skip s = scope_decide(cf, m, scope_first_mailbox(from), env);
 
+	g_object_unref(from);
 	g_object_unref(m);
 	return s;
 }
