@@ -25,8 +25,11 @@
  * sets has a string in the text.
  *
  * The automaton's alphabet is small (see sym()) and factors are cut to
- * PF_KEEP_LEN bytes, which keeps its transition table small enough to
- * stay in the CPU cache.
+ * PF_KEEP_LEN bytes, which keeps its transition table under a megabyte
+ * for the default rules.  That is still far more than the L1 cache, and
+ * between two sentences the rest of the work evicts it from L2, so a
+ * scan waits on memory at nearly every byte; it reads a text as several
+ * stretches side by side to wait for them together (see "lanes" below).
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -1220,6 +1223,41 @@ prefilter_state_size(const struct prefilter *pf)
 	return pf->ngroup / 8 + 1;
 }
 
+/* The scan reads a text as up to PF_LANES stretches ("lanes"), a step
+ * of each in turn.  Each step is a load from the big table that nearly
+ * always misses the cache, and the next step of the same lane cannot
+ * start before it is done; steps of different lanes can.  So lanes run
+ * side by side make the scan wait on memory once per PF_LANES bytes
+ * rather than once per byte.
+ *
+ * A lane starts from the automaton's root a little before its stretch,
+ * so that it has read every factor that ends within the stretch, whole:
+ * PF_KEEP_LEN bytes before, when those are ASCII (one byte, one symbol);
+ * PF_LANE_BACK when not (a symbol may be 3 bytes, and a lane that starts
+ * within a character sees its tail as symbols of its own; those few
+ * can only add groups, which is safe).  Factors never span more, so the
+ * lanes together find exactly what one pass would. */
+#define PF_LANES 4
+#define PF_LANE_MIN 16		/* bytes of a stretch, at least */
+#define PF_LANE_BACK (3 * PF_KEEP_LEN + 8)
+
+struct lane {
+	const unsigned char *p, *end;
+	unsigned state;
+};
+
+/* Where the lane whose stretch starts at 'at' starts reading. */
+static size_t
+lane_start(const unsigned char *text, size_t at)
+{
+	size_t from = at > PF_KEEP_LEN ? at - PF_KEEP_LEN : 0;
+
+	for (size_t i = from; i < at; i++)
+		if (text[i] >= 0x80)
+			return at > PF_LANE_BACK ? at - PF_LANE_BACK : 0;
+	return from;
+}
+
 void
 prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
     unsigned char *found)
@@ -1228,33 +1266,57 @@ prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
 	const uint32_t *emit_at = pf->emit_at;
 	const uint16_t *emit = pf->emit;
 	const unsigned char *symbol = pf->sym;
-	unsigned s = 0;
+	const unsigned char *t = (const unsigned char *)text;
+	struct lane ln[PF_LANES];
+	size_t nl = len / PF_LANE_MIN;
 
 	memset(found, 0, prefilter_state_size(pf));
 	if (table == NULL)
 		return;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
+	nl = nl < 1 ? 1 : nl > PF_LANES ? PF_LANES : nl;
+	for (size_t k = 0; k < nl; k++) {
+		size_t at = k * (len / nl);
 
-		/* PCRE2's Unicode caseless matching also takes U+017F (long
-		 * s) for s and U+212A (Kelvin sign) for k. */
-		if (c == 0xC5 && i + 1 < len && (unsigned char)text[i + 1] == 0xBF) {
-			c = 's';
-			i += 1;
-		} else if (c == 0xE2 && i + 2 < len && (unsigned char)text[i + 1] == 0x84 &&
-		    (unsigned char)text[i + 2] == 0xAA) {
-			c = 'k';
-			i += 2;
-		}
-		s = table[(s & PF_MAX_STATES) * PF_NSYM + symbol[c]];
-		if (s & PF_EMIT) {
-			unsigned t = s & PF_MAX_STATES;
-			/* The bounds in locals: a store through 'found' (bytes)
-			 * could alias anything, and would reload them. */
-			const uint16_t *g = emit + emit_at[t], *end = emit + emit_at[t + 1];
+		ln[k].p = t + lane_start(t, at);
+		ln[k].end = k + 1 == nl ? t + len : t + at + len / nl;
+		ln[k].state = 0;
+	}
+	for (int live = 1; live;) {
+		live = 0;
+		for (size_t k = 0; k < nl; k++) {
+			const unsigned char *p = ln[k].p;
 
-			for (; g < end; g++)
-				found[*g / 8] |= (unsigned char)(1u << (*g % 8));
+			if (p == ln[k].end)
+				continue;
+			live = 1;
+			unsigned c = *p++;
+
+			/* PCRE2's Unicode caseless matching also takes U+017F
+			 * (long s) for s and U+212A (Kelvin sign) for k. */
+			if (c == 0xC5 && p < ln[k].end && *p == 0xBF) {
+				c = 's';
+				p++;
+			} else if (c == 0xE2 && ln[k].end - p >= 2 && p[0] == 0x84 &&
+			    p[1] == 0xAA) {
+				c = 'k';
+				p += 2;
+			}
+			ln[k].p = p;
+			unsigned s = table[(ln[k].state & PF_MAX_STATES) * PF_NSYM +
+			    symbol[c]];
+
+			ln[k].state = s;
+			if (s & PF_EMIT) {
+				unsigned st = s & PF_MAX_STATES;
+				/* The bounds in locals: a store through 'found'
+				 * (bytes) could alias anything, and would reload
+				 * them. */
+				const uint16_t *g = emit + emit_at[st];
+				const uint16_t *end = emit + emit_at[st + 1];
+
+				for (; g < end; g++)
+					found[*g / 8] |= (unsigned char)(1u << (*g % 8));
+			}
 		}
 	}
 }

@@ -25,7 +25,9 @@
  *
  * Matching cost is kept down by a literal prefilter (prefilter.h): one
  * pass over a sentence finds which match patterns could possibly match
- * it, and only those are given to PCRE2.  The match patterns the
+ * it, and only those are given to PCRE2.  Which ones those are is
+ * worked out once per scan, for all rules together (struct candidates),
+ * rather than rule by rule and pattern by pattern.  The match patterns the
  * prefilter can say nothing about (the trimming rules' line shapes, such
  * as ^--\s?$) are also joined, per target, into one alternation: one
  * PCRE2 call tells that none of them matches a line, which is the
@@ -82,6 +84,24 @@ struct rule {
 	const char *file;	/* interned in the set */
 	int line;
 	int disabled;		/* switched off by a later "disable" */
+	size_t slot0;		/* its match patterns' first slot (below) */
+};
+
+/* The match patterns that the prefilter leaves possible for a text,
+ * worked out once per scan as a bit set over "slots": each class numbers
+ * its rules' match patterns, a rule's together (from its slot0), and
+ * files every pattern that needs groups under the first of them.  Only
+ * the groups found lead to patterns, so a scan costs what it found, not
+ * what the rules hold; and a rule whose patterns are all ruled out is
+ * passed over with a word or two of that bit set. */
+struct candidates {
+	size_t nslot, nword;	/* slots; 64-bit words of a bit set */
+	uint64_t *always;	/* slots that need no group */
+	struct possible *req;	/* per slot: what it needs */
+	size_t ngroup;		/* group ids are below this */
+	size_t *at;		/* ngroup + 1: the slots filed under group g
+				 * are slot[at[g] .. at[g + 1]) */
+	size_t *slot;
 };
 
 struct define {
@@ -95,6 +115,7 @@ struct rules_set {
 	size_t *by_target[RULES_NTARGETS];	/* rule indexes per target */
 	size_t nby_target[RULES_NTARGETS];
 	struct prefilter *pf[NCLASS];
+	struct candidates cand[NCLASS];
 	pcre2_code *joined[RULES_NTARGETS];	/* the unfiltered match
 						 * patterns of a target, as one */
 	unsigned excluded_by[RULES_NTARGETS];	/* bit set of targets */
@@ -110,11 +131,13 @@ struct rules_matcher {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;
 	unsigned char *found[NCLASS];	/* prefilter results for ... */
+	uint64_t *poss[NCLASS];	/* ... and the candidates they leave ... */
 	const char *ptext;	/* ... this text, when 'prepared' ... */
 	size_t plen;
 	int prepared;
 	unsigned scanned;	/* ... for these classes (bits) */
 	const unsigned char *cur;	/* the result rules_match() uses */
+	const uint64_t *pcur;	/* and its candidates */
 	enum { JOINED_UNKNOWN, JOINED_NONE, JOINED_TRY } joined;
 				/* what the target's alternation said of the
 				 * text of this rules_match() call */
@@ -294,6 +317,98 @@ plist_possible(struct pattern_list *pl, const struct prefilter *pf)
 		if (n)
 			memcpy(pl->poss[k].groups, g, n * sizeof(int));
 		pl->poss[k].n = (unsigned char)n;
+	}
+}
+
+/* The bytes of a prefilter result: rounded up to 64-bit words, which
+ * candidates_find() reads (the scan leaves the rounding bytes 0). */
+static size_t
+found_size(const struct prefilter *pf)
+{
+	return (prefilter_state_size(pf) + 7) / 8 * 8;
+}
+
+/* Number class c's match patterns and file them (struct candidates). */
+static void
+candidates_build(struct rules_set *rs, int c)
+{
+	struct candidates *cd = &rs->cand[c];
+
+	for (size_t i = 0; i < rs->n; i++)
+		if (target_class(rs->rules[i].target) == c) {
+			rs->rules[i].slot0 = cd->nslot;
+			cd->nslot += rs->rules[i].match.n;
+		}
+	cd->nword = cd->nslot / 64 + 1;
+	cd->always = xcalloc(cd->nword, sizeof(uint64_t));
+	cd->req = xcalloc(cd->nslot + 1, sizeof(*cd->req));
+	cd->ngroup = found_size(rs->pf[c]) * 8;
+	cd->at = xcalloc(cd->ngroup + 2, sizeof(size_t));
+	cd->slot = xcalloc(cd->nslot + 1, sizeof(size_t));
+	/* Count each group's slots, sum them up, then place each slot. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < rs->n; i++) {
+			const struct rule *r = &rs->rules[i];
+
+			if (target_class(r->target) != c)
+				continue;
+			for (size_t k = 0; k < r->match.n; k++) {
+				const struct possible *p = &r->match.poss[k];
+				size_t s = r->slot0 + k;
+
+				cd->req[s] = *p;
+				if (p->n == 0)
+					cd->always[s / 64] |= (uint64_t)1 << (s % 64);
+				else if (pass == 0)
+					cd->at[p->groups[0] + 1]++;
+				else
+					cd->slot[cd->at[p->groups[0]]++] = s;
+			}
+		}
+		/* after pass 0: at[g] is where g's slots start; after pass 1
+		 * it is where they end, which is where g + 1's start */
+		for (size_t g = 0; pass == 0 && g < cd->ngroup; g++)
+			cd->at[g + 1] += cd->at[g];
+	}
+	memmove(cd->at + 1, cd->at, cd->ngroup * sizeof(size_t));
+	cd->at[0] = 0;
+}
+
+static void
+candidates_free(struct candidates *cd)
+{
+	free(cd->always);
+	free(cd->req);
+	free(cd->at);
+	free(cd->slot);
+}
+
+/* The candidates of a text, from what the scan found in it.  (The
+ * set's arrays are read through locals: a store to 'out' could alias
+ * them, and would make the compiler read them again at every slot.) */
+static void
+candidates_find(const struct candidates *cd, const unsigned char *found,
+    uint64_t *out)
+{
+	const size_t *at = cd->at, *slot = cd->slot;
+	const struct possible *req = cd->req;
+	size_t nwords = cd->ngroup / 64;
+
+	memcpy(out, cd->always, cd->nword * sizeof(uint64_t));
+	for (size_t w = 0; w < nwords; w++) {
+		uint64_t bits;
+
+		memcpy(&bits, found + 8 * w, sizeof(bits));
+		for (; bits; bits &= bits - 1) {
+			size_t g = w * 64 + (size_t)__builtin_ctzll(bits);
+
+			for (size_t k = at[g], end = at[g + 1]; k < end; k++) {
+				size_t s = slot[k];
+
+				if (prefilter_all_found(req[s].groups, req[s].n, found))
+					out[s / 64] |= (uint64_t)1 << (s % 64);
+			}
+		}
 	}
 }
 
@@ -601,8 +716,10 @@ rules_free(struct rules_set *rs)
 		free(rs->by_target[t]);
 		pcre2_code_free(rs->joined[t]);
 	}
-	for (int c = 0; c < NCLASS; c++)
+	for (int c = 0; c < NCLASS; c++) {
 		prefilter_free(rs->pf[c]);
+		candidates_free(&rs->cand[c]);
+	}
 	for (size_t i = 0; i < rs->nfiles; i++)
 		free(rs->files[i]);
 	free(rs->files);
@@ -727,6 +844,8 @@ index_rules(struct rules_set *rs)
 		plist_possible(&r->before, pf);
 	}
 	join_unfiltered(rs);
+	for (int c = 0; c < NCLASS; c++)
+		candidates_build(rs, c);
 }
 
 static int rule_fires(struct rules_matcher *m, const struct rule *r,
@@ -828,8 +947,10 @@ rules_matcher_new(const struct rules_set *rs)
 	m->md = pcre2_match_data_create(1, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
 	m->jit_stack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
-	for (int c = 0; c < NCLASS; c++)
-		m->found[c] = xmalloc(prefilter_state_size(rs->pf[c]));
+	for (int c = 0; c < NCLASS; c++) {
+		m->found[c] = xcalloc(found_size(rs->pf[c]), 1);
+		m->poss[c] = xcalloc(rs->cand[c].nword, sizeof(uint64_t));
+	}
 	if (m->md == NULL || m->mctx == NULL)
 		xmalloc((size_t)-1);	/* the one out-of-memory path */
 	pcre2_set_match_limit(m->mctx, rs->match_limit);
@@ -852,8 +973,10 @@ rules_matcher_free(struct rules_matcher *m)
 		return;
 	pcre2_match_data_free(m->md);
 	pcre2_match_context_free(m->mctx);
-	for (int c = 0; c < NCLASS; c++)
+	for (int c = 0; c < NCLASS; c++) {
 		free(m->found[c]);
+		free(m->poss[c]);
+	}
 	if (m->jit_stack)
 		pcre2_jit_stack_free(m->jit_stack);
 	free(m);
@@ -948,6 +1071,13 @@ rules_prepare(struct rules_matcher *m, const char *text, size_t len)
 	prepare(m, text, len);
 }
 
+static void
+scan(struct rules_matcher *m, int c, const char *text, size_t len)
+{
+	prefilter_scan(m->rs->pf[c], text, len, m->found[c]);
+	candidates_find(&m->rs->cand[c], m->found[c], m->poss[c]);
+}
+
 /* Make m->cur the prefilter result of 'text' for the rules of 'target':
  * the one kept for the prepared text, or a fresh scan of any other. */
 static void
@@ -957,24 +1087,43 @@ scan_for(struct rules_matcher *m, int target, const char *text, size_t len)
 
 	if (!(m->prepared && m->ptext == text && m->plen == len)) {
 		m->prepared = 0;
-		prefilter_scan(m->rs->pf[c], text, len, m->found[c]);
+		scan(m, c, text, len);
 	} else if (!(m->scanned & (1u << c))) {
-		prefilter_scan(m->rs->pf[c], text, len, m->found[c]);
+		scan(m, c, text, len);
 		m->scanned |= 1u << c;
 	}
 	m->cur = m->found[c];
+	m->pcur = m->poss[c];
 }
 
-/* Could match pattern i of r match the prepared text s?  Asks the
- * prefilter, or the target's alternation (once per rules_match()). */
+/* The first of r's match patterns from the i-th on that the scan left
+ * possible (r->match.n: none). */
+static size_t
+next_candidate(const struct rules_matcher *m, const struct rule *r, size_t i)
+{
+	size_t s = r->slot0 + i, end = r->slot0 + r->match.n;
+
+	while (s < end) {
+		uint64_t w = m->pcur[s / 64] >> (s % 64);
+
+		if (w != 0) {
+			s += (size_t)__builtin_ctzll(w);
+			break;
+		}
+		s = (s / 64 + 1) * 64;
+	}
+	return s < end ? s - r->slot0 : r->match.n;
+}
+
+/* Could match pattern i of r, a candidate, match the text s?  Yes,
+ * unless it is one of the joined ones and the target's alternation
+ * (tried once per rules_match()) said no. */
 static int
 pattern_possible(struct rules_matcher *m, const struct rule *r, size_t i,
     const char *s, size_t len)
 {
-	const struct possible *p = &r->match.poss[i];
-
-	if (!p->joined)
-		return prefilter_all_found(p->groups, p->n, m->cur);
+	if (!r->match.poss[i].joined)
+		return 1;
 	if (m->joined == JOINED_UNKNOWN)
 		/* A limit hit by the alternation is no answer: try each. */
 		m->joined = find(m, m->rs->joined[r->target], s, len, 0) == 0 ?
@@ -992,7 +1141,8 @@ rule_fires(struct rules_matcher *m, const struct rule *r, const char *s,
 {
 	int rc, unless_done = 0;
 
-	for (size_t i = 0; i < r->match.n; i++) {
+	for (size_t i = next_candidate(m, r, 0); i < r->match.n;
+	    i = next_candidate(m, r, i + 1)) {
 		size_t from = 0;
 
 		if (!pattern_possible(m, r, i, s, len))

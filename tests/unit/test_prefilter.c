@@ -221,6 +221,52 @@ END_TEST
  * one caselessly, but U+017F (s) and U+212A (k).  PCRE2's caseless sets
  * are symmetric, so the ASCII letters are matched against every code
  * point of the planes where letters have case. */
+/* A scan reads a long text as several stretches side by side: a factor
+ * is found wherever it falls, across the seams too, in ASCII text or in
+ * text of 2- and 3-byte characters (a seam then moves further back). */
+START_TEST(factors_found_across_scan_lanes)
+{
+	static const char *const fillers[] = {"a ", "\xc3\xa9", "\xe2\x80\x94 ", "x\xc5\xbf"};
+	static const struct {
+		const char *pattern, *text;
+	} needles[] = {
+		{"sorry about", "sorry about"},
+		{"thanks a lot", "than\xe2\x84\xaas a lot"},	/* Kelvin sign */
+		{"caf\xc3\xa9 au lait", "CAF\xc3\x89 au lait"},
+	};
+
+	for (size_t n = 0; n < sizeof(needles) / sizeof(*needles); n++) {
+		struct one o = one_new(needles[n].pattern);
+
+		for (size_t f = 0; f < sizeof(fillers) / sizeof(*fillers); f++)
+			for (size_t at = 0; at < 300; at++) {
+				struct strbuf sb;
+
+				sb_init(&sb, 0);
+				while (sb.len < at)
+					sb_puts(&sb, fillers[f]);
+				sb_puts(&sb, needles[n].text);
+				while (sb.len < 320)
+					sb_puts(&sb, fillers[f]);
+				ck_assert_msg(may(&o, sb.s), "\"%s\" not found at %zu of "
+				    "filler %zu", needles[n].pattern, at, f);
+				sb_free(&sb);
+			}
+		/* And the filler alone has none of them. */
+		for (size_t f = 0; f < sizeof(fillers) / sizeof(*fillers); f++) {
+			struct strbuf sb;
+
+			sb_init(&sb, 0);
+			while (sb.len < 320)
+				sb_puts(&sb, fillers[f]);
+			ck_assert(!may(&o, sb.s));
+			sb_free(&sb);
+		}
+		one_free(&o);
+	}
+}
+END_TEST
+
 START_TEST(only_two_non_ascii_letters_fold_to_ascii)
 {
 	int code;
@@ -532,6 +578,7 @@ suite_prefilter(void)
 	    (int)(sizeof(unfactored) / sizeof(*unfactored)));
 	tcase_add_test(tc, many_patterns_one_scan);
 	tcase_add_test(tc, only_two_non_ascii_letters_fold_to_ascii);
+	tcase_add_test(tc, factors_found_across_scan_lanes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("soundness");
