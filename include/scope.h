@@ -42,6 +42,22 @@ const char *scope_last_header(GMimeObject *top, const char *name);
 /* The address of the first mailbox of a list, or NULL. */
 const char *scope_first_mailbox(InternetAddressList *list);
 
+/* scope_first_mailbox(scope_addresses(top, "From")), faster (see
+ * scope.c), as a copy to free; NULL when there is none. */
+char *scope_from(GMimeObject *top);
+
+/* An address within a header value. */
+struct scope_span {
+	const char *s;
+	size_t len;
+};
+
+/* The addresses (local@domain) of a plain address list value, at most
+ * max: "Name" <local@domain> and local@domain, comma separated.  0 for
+ * an empty value; -1 when the value is anything else, for GMime's
+ * parser to read (see scope.c). */
+int scope_simple_addresses(const char *value, struct scope_span *out, int max);
+
 /* Exposed for tests. */
 int scope_is_reply_subject(const char *subject);
 int scope_domain_covered(const char *domain, char *const *list);

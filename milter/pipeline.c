@@ -219,12 +219,12 @@ pipeline_run(const struct engine *e, const char *msg, size_t len,
 		v->elapsed_ms = now_ms() - t0;
 		return -1;
 	}
-	/* From is parsed once, for the identity and for the scope. */
-	InternetAddressList *from = scope_addresses(m, "From");
+	/* From is read once, for the identity and for the scope. */
+	char *from = scope_from(m);
 
-	fill_identity(m, scope_first_mailbox(from), v);
-	v->skip = scope_decide(e->cf, m, scope_first_mailbox(from), env);
-	g_object_unref(from);
+	fill_identity(m, from, v);
+	v->skip = scope_decide(e->cf, m, from, env);
+	free(from);
 	if (v->skip == CARE_SKIP_NONE) {
 		mt = thread_matcher(e->rs);
 		sb_init(&text, e->cf->max_scan_bytes);

@@ -375,6 +375,36 @@ req_inherit(struct info *r, const struct info *x)
 	set_free(&f);
 }
 
+/* s without the strings that another of its strings ends (side < 0) or
+ * starts (side > 0): "and not " says no more than "not " about where a
+ * match ends.  Fewer strings, so that a product with them stays under
+ * PF_MAX_SET. */
+static struct sset
+set_minimal(const struct sset *s, int side)
+{
+	struct sset r = set_unknown();
+
+	if (!s->known)
+		return r;
+	r.known = 1;
+	r.v = xmalloc((s->n + 1) * sizeof(char *));
+	for (size_t i = 0; i < s->n; i++) {
+		size_t li = strlen(s->v[i]), j;
+
+		for (j = 0; j < s->n; j++) {
+			size_t lj = strlen(s->v[j]);
+
+			if (j == i || lj > li || (lj == li && j > i))
+				continue;	/* of equal ones, the first stays */
+			if (memcmp(s->v[i] + (side < 0 ? li - lj : 0), s->v[j], lj) == 0)
+				break;
+		}
+		if (j == s->n)
+			r.v[r.n++] = xstrdup(s->v[i]);
+	}
+	return r;
+}
+
 static struct info
 concat(struct info a, struct info b)
 {
@@ -382,17 +412,22 @@ concat(struct info a, struct info b)
 
 	set_free(&r.pre);
 	set_free(&r.suf);
+	struct sset asuf = set_minimal(&a.suf, -1), bpre = set_minimal(&b.pre, 1);
+
 	r.exact = cross(&a.exact, &b.exact, 0);
 	/* Starts: a's exact strings then b's starts, or a's starts. */
-	r.pre = a.exact.known ? cross(&a.exact, &b.pre, 1) : set_unknown();
+	r.pre = a.exact.known ? cross(&a.exact, &bpre, 1) : set_unknown();
 	if (!r.pre.known)
 		r.pre = set_copy(a.exact.known ? &a.exact : &a.pre);
 	/* Ends: a's ends then b's exact strings, or b's ends. */
-	r.suf = b.exact.known ? cross(&a.suf, &b.exact, -1) : set_unknown();
+	r.suf = b.exact.known ? cross(&asuf, &b.exact, -1) : set_unknown();
 	if (!r.suf.known)
 		r.suf = set_copy(b.exact.known ? &b.exact : &b.suf);
 	/* Where they meet, an end of a and a start of b stand together. */
-	struct sset join = cross(&a.suf, &b.pre, -1);
+	struct sset join = cross(&asuf, &bpre, -1);
+
+	set_free(&asuf);
+	set_free(&bpre);
 	struct sset c1 = best(&a.fac, &b.fac), c2 = best(&a.exact, &b.exact);
 	struct sset c3 = best(&c1, &c2), c4 = best(&c3, &join);
 
@@ -656,10 +691,12 @@ parse_escape(struct parser *ps)
 static struct info
 quantify(struct parser *ps, struct info atom)
 {
-	long min = -1;
+	long min = -1, max = -1;	/* max -1: no bound */
 	const char *p = ps->p;
 
-	if (*p == '?' || *p == '*')
+	if (*p == '?')
+		min = 0, max = 1, p++;
+	else if (*p == '*')
 		min = 0, p++;
 	else if (*p == '+')
 		min = 1, p++;
@@ -681,6 +718,7 @@ quantify(struct parser *ps, struct info atom)
 			return atom;
 		}
 		min = lo;
+		max = hi;
 	} else
 		return atom;
 	ps->p = p;
@@ -688,7 +726,23 @@ quantify(struct parser *ps, struct info atom)
 		ps->p++;	/* lazy or possessive */
 	struct info r = info_unknown();
 
-	if (min >= 1) {
+	if (min == 0 && max == 1 && atom.exact.known) {
+		/* Optional: nothing, or one of the atom's strings.  Known
+		 * exactly, a concatenation carries it on: in
+		 * not (?:by |from )?us the factors are "not us", "not by us"
+		 * and "not from us", where "not " alone filters far less. */
+		struct sset none = set_one("", 0);
+
+		set_free(&r.exact);
+		r.exact = set_union(&none, &atom.exact, PF_MAX_SET);
+		set_free(&none);
+		if (r.exact.known) {
+			set_free(&r.pre);
+			set_free(&r.suf);
+			r.pre = set_copy(&r.exact);
+			r.suf = set_copy(&r.exact);
+		}
+	} else if (min >= 1) {
 		/* At least one copy: its starts, ends and factors hold. */
 		r.fac = best(&atom.fac, &atom.exact);
 		req_inherit(&r, &atom);

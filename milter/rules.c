@@ -99,6 +99,7 @@ struct candidates {
 	uint64_t *always;	/* slots that need no group */
 	struct possible *req;	/* per slot: what it needs */
 	size_t ngroup;		/* group ids are below this */
+	uint64_t *filed;	/* the groups that have slots filed under them */
 	size_t *at;		/* ngroup + 1: the slots filed under group g
 				 * are slot[at[g] .. at[g + 1]) */
 	size_t *slot;
@@ -344,6 +345,7 @@ candidates_build(struct rules_set *rs, int c)
 	cd->req = xcalloc(cd->nslot + 1, sizeof(*cd->req));
 	cd->ngroup = found_size(rs->pf[c]) * 8;
 	cd->at = xcalloc(cd->ngroup + 2, sizeof(size_t));
+	cd->filed = xcalloc(cd->ngroup / 64 + 1, sizeof(uint64_t));
 	cd->slot = xcalloc(cd->nslot + 1, sizeof(size_t));
 	/* Count each group's slots, sum them up, then place each slot. */
 	for (int pass = 0; pass < 2; pass++) {
@@ -359,8 +361,11 @@ candidates_build(struct rules_set *rs, int c)
 				cd->req[s] = *p;
 				if (p->n == 0)
 					cd->always[s / 64] |= (uint64_t)1 << (s % 64);
-				else if (pass == 0)
+				else if (pass == 0) {
 					cd->at[p->groups[0] + 1]++;
+					cd->filed[p->groups[0] / 64] |=
+					    (uint64_t)1 << (p->groups[0] % 64);
+				}
 				else
 					cd->slot[cd->at[p->groups[0]]++] = s;
 			}
@@ -380,6 +385,7 @@ candidates_free(struct candidates *cd)
 	free(cd->always);
 	free(cd->req);
 	free(cd->at);
+	free(cd->filed);
 	free(cd->slot);
 }
 
@@ -399,7 +405,8 @@ candidates_find(const struct candidates *cd, const unsigned char *found,
 		uint64_t bits;
 
 		memcpy(&bits, found + 8 * w, sizeof(bits));
-		for (; bits; bits &= bits - 1) {
+		/* most groups found lead to no slot of their own */
+		for (bits &= cd->filed[w]; bits; bits &= bits - 1) {
 			size_t g = w * 64 + (size_t)__builtin_ctzll(bits);
 
 			for (size_t k = at[g], end = at[g + 1]; k < end; k++) {

@@ -100,7 +100,10 @@ static const struct {
 	{"(?!no )\\bthanks\\b", "thank you", "no thanks"},
 	/* classes and optional parts after the literal run that must be there */
 	{"sorry[.!]", "sorr.", "sorry"},
-	{"\\bcolou?r\\b", "shade", "colonel"},
+	/* an optional part known exactly is carried into its neighbours:
+	 * "color" or "colour", not just "colo" */
+	{"\\bcolou?r\\b", "colonel", "COLOUR"},
+	{"\\bnot (?:by |from )?us\\b", "not them", "not from us"},
 	{"\\bsorry(?: about| for)?\\b", "very sad", "sorry"},
 	{"\\bresen[dt]\\b", "re-send", "resent"},
 	{"\\d+ (?:days|weeks)\\b", "a month", "3 days"},
