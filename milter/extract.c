@@ -208,23 +208,87 @@ is_text(GMimeObject *obj, const char *subtype)
 	return ct && g_mime_content_type_is_type(ct, "text", subtype);
 }
 
+/* The encoded bytes of a part, where GMime left them: in the memory
+ * stream of the message (pipeline.c parses in place), as a substream.
+ * -1 when they are anywhere else. */
+static int
+content_bytes(GMimeDataWrapper *w, const unsigned char **data, size_t *len)
+{
+	GMimeStream *st = g_mime_data_wrapper_get_stream(w);
+	GByteArray *ba;
+
+	if (st == NULL || !GMIME_IS_STREAM_MEM(st) ||
+	    (ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(st))) == NULL)
+		return -1;
+	gint64 start = st->bound_start, end = st->bound_end;
+
+	if (end < 0 || end > (gint64)ba->len)
+		end = ba->len;
+	if (start < 0 || start > end)
+		return -1;
+	*data = ba->data + start;
+	*len = (size_t)(end - start);
+	return 0;
+}
+
+/* A part's content, decoded (base64, quoted-printable) into *buf, which
+ * the caller frees; or, when it is not encoded, its bytes in place.  The
+ * same steps as GMime's decoding filter, without the three GObjects a
+ * stream would cost.  (uuencode, which that filter also reads past a
+ * "begin" line, and content kept elsewhere take the stream.) */
+static void
+part_decode(GMimeDataWrapper *w, const char **text, size_t *len, char **buf)
+{
+	const unsigned char *data;
+	size_t n;
+	GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
+
+	*buf = NULL;
+	if (enc == GMIME_CONTENT_ENCODING_UUENCODE || content_bytes(w, &data, &n) < 0) {
+		GMimeStream *mem = g_mime_stream_mem_new();
+		GByteArray *ba;
+
+		g_mime_data_wrapper_write_to_stream(w, mem);
+		ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+		*buf = xmalloc(ba->len + 1);
+		memcpy(*buf, ba->data, ba->len);
+		*text = *buf;
+		*len = ba->len;
+		g_object_unref(mem);
+		return;
+	}
+	if (enc != GMIME_CONTENT_ENCODING_BASE64 &&
+	    enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) {
+		*text = (const char *)data;
+		*len = n;
+		return;
+	}
+	GMimeEncoding state;
+
+	g_mime_encoding_init_decode(&state, enc);
+	*buf = xmalloc(g_mime_encoding_outlen(&state, n) + 1);
+	*len = g_mime_encoding_step(&state, (const char *)data, n, *buf);
+	*len += g_mime_encoding_flush(&state, (const char *)data + n, 0, *buf + *len);
+	*text = *buf;
+}
+
 /* Decode one text part and append its text. */
 static void
 part_text(GMimeObject *obj, struct strbuf *out)
 {
 	GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(obj));
-	GMimeStream *mem;
-	GByteArray *ba;
 	struct strbuf utf;
+	const char *text;
+	size_t len;
+	char *buf;
 
 	if (w == NULL)
 		return;
-	mem = g_mime_stream_mem_new();
-	g_mime_data_wrapper_write_to_stream(w, mem);
-	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	part_decode(w, &text, &len, &buf);
 	sb_init(&utf, out->limit);
-	extract_to_utf8((const char *)ba->data, ba->len,
+	extract_to_utf8(text, len,
 	    g_mime_object_get_content_type_parameter(obj, "charset"), &utf);
+	free(buf);
 	if (out->len && out->s[out->len - 1] != '\n')
 		sb_puts(out, "\n\n");
 	if (is_text(obj, "html"))
@@ -234,7 +298,6 @@ part_text(GMimeObject *obj, struct strbuf *out)
 	if (utf.overflow)
 		out->overflow = 1;
 	sb_free(&utf);
-	g_object_unref(mem);
 }
 
 static void walk(struct walk *wk, GMimeObject *obj, unsigned depth,
