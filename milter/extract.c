@@ -65,13 +65,22 @@ utf8_clean(const char *s, size_t n, struct strbuf *out)
 {
 	for (size_t i = 0; i < n && !out->overflow;) {
 		unsigned char c = (unsigned char)s[i];
+		size_t j = i;
 
-		/* Plain printable ASCII, the bulk of any mail: one copy. */
-		if (c >= 0x20 && c < 0x7F) {
-			size_t j = i + 1;
+		/* What stays as it is, the bulk of any mail, in one copy:
+		 * printable ASCII, tab, newline, valid UTF-8. */
+		while (j < n) {
+			unsigned char d = (unsigned char)s[j];
+			size_t k;
 
-			while (j < n && (unsigned char)s[j] >= 0x20 && (unsigned char)s[j] < 0x7F)
+			if ((d >= 0x20 && d < 0x80) || d == '\n' || d == '\t')
 				j++;
+			else if (d >= 0x80 && (k = utf8_seq((const unsigned char *)s + j, n - j)) > 0)
+				j += k;
+			else
+				break;
+		}
+		if (j > i) {
 			sb_append(out, s + i, j - i);
 			i = j;
 			continue;

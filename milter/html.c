@@ -153,18 +153,11 @@ struct tag {
 	size_t end;		/* index just after '>' */
 };
 
-/* Does the attribute text carry one of 'marks' as a class or id? */
+/* Does the attribute text, in lower case, carry one of 'marks' as a
+ * class or id? */
 static int
-has_mark(const char *a, size_t len, const char *const *marks)
+has_mark(const char *low, const char *const *marks)
 {
-	char low[512];
-	size_t n = len < sizeof(low) - 1 ? len : sizeof(low) - 1;
-
-	for (size_t i = 0; i < n; i++)
-		low[i] = (char)tolower((unsigned char)a[i]);
-	low[n] = '\0';
-	if (strstr(low, "class") == NULL && strstr(low, "id") == NULL)
-		return 0;
 	for (const char *const *m = marks; *m; m++) {
 		const char *p = strstr(low, *m);
 
@@ -180,6 +173,23 @@ has_mark(const char *a, size_t len, const char *const *marks)
 		}
 	}
 	return 0;
+}
+
+/* The marks of an opening tag's attribute text (its first 511 bytes,
+ * lower-cased once for both lists). */
+static void
+tag_marks(const char *a, size_t len, struct tag *t)
+{
+	char low[512];
+	size_t n = len < sizeof(low) - 1 ? len : sizeof(low) - 1;
+
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)a[i]);
+	low[n] = '\0';
+	if (strstr(low, "class") == NULL && strstr(low, "id") == NULL)
+		return;
+	t->drop_mark = has_mark(low, drop_marks);
+	t->cut_mark = has_mark(low, cut_marks);
 }
 
 /* Parse the tag at html[i] == '<'; returns 0 if it is not a tag. */
@@ -214,10 +224,8 @@ parse_tag(const char *h, size_t len, size_t i, struct tag *t)
 	}
 	t->end = j < len ? j + 1 : len;
 	t->self_closing = j > 0 && j < len && h[j - 1] == '/';
-	if (!t->closing) {
-		t->drop_mark = has_mark(h + attr, j - attr, drop_marks);
-		t->cut_mark = has_mark(h + attr, j - attr, cut_marks);
-	}
+	if (!t->closing)
+		tag_marks(h + attr, j - attr, t);
 	return 1;
 }
 
@@ -233,13 +241,19 @@ skip_element(const char *h, size_t len, size_t i, const char *name)
 	if (in_list(raw_tags, name)) {
 		size_t n = strlen(name);
 
-		for (; i + n + 2 <= len; i++)
-			if (h[i] == '<' && h[i + 1] == '/' &&
+		for (; i + n + 2 <= len; i++) {
+			const char *lt = memchr(h + i, '<', len - i);
+
+			if (lt == NULL)
+				break;
+			i = (size_t)(lt - h);
+			if (i + n + 2 <= len && h[i + 1] == '/' &&
 			    str_ncasecmp_ascii(h + i + 2, name, n) == 0) {
 				const char *e = memchr(h + i, '>', len - i);
 
 				return e ? (size_t)(e - h) + 1 : len;
 			}
+		}
 		return len;
 	}
 
