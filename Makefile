@@ -136,7 +136,7 @@ bench: deps
 	sh tests/bench/run-bench.sh $(BUILD) $(BUILD)/care-milter conf/care-milter.conf
 	@echo
 	@echo "engine alone (one process, corpus replies in memory):"
-	$(BUILD)/engine-bench -c conf/care-milter.conf -r 7 tests/corpus tests/heldout
+	$(BUILD)/engine-bench -c conf/care-milter.conf -r 15 tests/corpus tests/heldout
 
 # ---- install ----------------------------------------------------------
 
