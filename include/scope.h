@@ -25,9 +25,8 @@ struct care_envelope {
 
 /* 'top' is the message's top MIME object, with all its header fields
  * (GMime's construct_part: see pipeline.c); 'from' the address of the
- * first mailbox of its From fields (scope_first_mailbox() of
- * scope_addresses(top, "From")), or NULL.  The caller has parsed them
- * already for the verdict's identity. */
+ * first mailbox of its From fields (scope_from(top)), or NULL.  The
+ * caller has read it already for the verdict's identity. */
 enum care_skip scope_decide(const struct config *cf, GMimeObject *top,
     const char *from, const struct care_envelope *env);
 

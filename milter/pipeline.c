@@ -161,7 +161,7 @@ dup_utf8(const char *s)
 }
 
 /* Message-Id, Subject and From, for the verdict; 'from' is the From
- * address as GMime parsed it. */
+ * address as scope_from() read it. */
 static void
 fill_identity(GMimeObject *m, const char *from, struct care_verdict *v)
 {

@@ -358,16 +358,19 @@ candidates_build(struct rules_set *rs, int c)
 				const struct possible *p = &r->match.poss[k];
 				size_t s = r->slot0 + k;
 
-				cd->req[s] = *p;
-				if (p->n == 0)
-					cd->always[s / 64] |= (uint64_t)1 << (s % 64);
-				else if (pass == 0) {
-					cd->at[p->groups[0] + 1]++;
-					cd->filed[p->groups[0] / 64] |=
-					    (uint64_t)1 << (p->groups[0] % 64);
+				if (pass == 1) {
+					if (p->n > 0)
+						cd->slot[cd->at[p->groups[0]]++] = s;
+					continue;
 				}
-				else
-					cd->slot[cd->at[p->groups[0]]++] = s;
+				cd->req[s] = *p;
+				if (p->n == 0) {
+					cd->always[s / 64] |= (uint64_t)1 << (s % 64);
+					continue;
+				}
+				cd->at[p->groups[0] + 1]++;
+				cd->filed[p->groups[0] / 64] |=
+				    (uint64_t)1 << (p->groups[0] % 64);
 			}
 		}
 		/* after pass 0: at[g] is where g's slots start; after pass 1
@@ -1137,7 +1140,6 @@ pattern_possible(struct rules_matcher *m, const struct rule *r, size_t i,
 		    JOINED_NONE : JOINED_TRY;
 	return m->joined == JOINED_TRY;
 }
-
 
 /* Does r fire on s?  The prefilter must have been run on s.  The match
  * patterns are tried first: most rules that reach this point do not
