@@ -48,6 +48,7 @@
 #define PF_KEEP_LEN 8		/* bytes of a factor worth matching */
 #define PF_HIGH '\x80'		/* in a factor: any byte of a non-ASCII character */
 #define PF_NSYM 32		/* see sym() */
+#define PF_SYM_SPECIAL 0x80	/* in pf->sym: a byte lane_step() looks at */
 #define PF_MAX_STATES 0x7FFF	/* a state is 15 bits of a table entry ... */
 #define PF_EMIT 0x8000		/* ... and this bit says it emits groups */
 #define PF_MAX_GROUPS 0xFFFF	/* a group id is 16 bits in an emit list */
@@ -1221,6 +1222,9 @@ prefilter_build(struct prefilter *pf)
 {
 	for (int c = 0; c < 256; c++)
 		pf->sym[c] = (unsigned char)sym((unsigned char)c);
+	/* the first bytes of U+017F and U+212A: see lane_step() */
+	pf->sym[0xC5] |= PF_SYM_SPECIAL;
+	pf->sym[0xE2] |= PF_SYM_SPECIAL;
 	unsigned char *live = build_trie(pf);
 
 	drop_dead(pf, live);
@@ -1297,7 +1301,6 @@ prefilter_state_size(const struct prefilter *pf)
 
 struct lane {
 	const unsigned char *p, *end;
-	unsigned state;
 };
 
 /* Where the lane whose stretch starts at 'at' starts reading. */
@@ -1312,20 +1315,98 @@ lane_start(const unsigned char *text, size_t at)
 	return from;
 }
 
+/* Mark the groups of state st found. */
+static void
+emit_groups(const struct prefilter *pf, unsigned st, unsigned char *found)
+{
+	/* The bounds in locals: a store through 'found' (bytes) could alias
+	 * anything, and would reload them. */
+	const uint16_t *g = pf->emit + pf->emit_at[st];
+	const uint16_t *end = pf->emit + pf->emit_at[st + 1];
+
+	for (; g < end; g++)
+		found[*g / 8] |= (unsigned char)(1u << (*g % 8));
+}
+
+/* One step of a lane: one character at *pp, one move of the automaton
+ * from *state.  When 'fast', the caller knows 3 bytes at least are left
+ * before 'end'.  The tables come as arguments, and the lane's position
+ * and state live in the caller's locals: a store through 'found' (bytes)
+ * could alias anything, and would make the compiler reload them. */
+static inline __attribute__((always_inline)) void
+lane_step(const struct prefilter *pf, const uint16_t *table,
+    const unsigned char *symbol, const unsigned char **pp,
+    const unsigned char *end, unsigned *state, unsigned char *found, int fast)
+{
+	const unsigned char *p = *pp;
+	unsigned c = *p++, sy = symbol[c];
+
+	if (sy & PF_SYM_SPECIAL) {
+		/* PCRE2's Unicode caseless matching also takes U+017F (long
+		 * s) for s and U+212A (Kelvin sign) for k. */
+		sy &= ~PF_SYM_SPECIAL;
+		if (c == 0xC5 && (fast || p < end) && *p == 0xBF) {
+			sy = symbol['s'];
+			p++;
+		} else if (c == 0xE2 && (fast || end - p >= 2) &&
+		    p[0] == 0x84 && p[1] == 0xAA) {
+			sy = symbol['k'];
+			p += 2;
+		}
+	}
+	*pp = p;
+	*state = table[(*state & PF_MAX_STATES) * PF_NSYM + sy];
+	if (*state & PF_EMIT)
+		emit_groups(pf, *state & PF_MAX_STATES, found);
+}
+
+/* The lanes side by side, then each to its end.  A step reads 3 bytes
+ * at most, so while the shortest lane has m bytes left, m / 3 steps of
+ * each need no bounds check.  'nl' is a constant where this is inlined,
+ * which unrolls the loops over the lanes and keeps them in registers. */
+static inline __attribute__((always_inline)) void
+run_lanes(const struct prefilter *pf, const struct lane *ln, const size_t nl,
+    unsigned char *found)
+{
+	const uint16_t *table = pf->table;
+	const unsigned char *symbol = pf->sym;
+	const unsigned char *p[PF_LANES], *end[PF_LANES];
+	unsigned state[PF_LANES];
+
+	for (size_t k = 0; k < nl; k++) {
+		p[k] = ln[k].p;
+		end[k] = ln[k].end;
+		state[k] = 0;
+	}
+	for (;;) {
+		size_t m = SIZE_MAX;
+
+		for (size_t k = 0; k < nl; k++)
+			if ((size_t)(end[k] - p[k]) < m)
+				m = (size_t)(end[k] - p[k]);
+		if (m < 3)
+			break;
+		for (size_t i = m / 3; i > 0; i--)
+			for (size_t k = 0; k < nl; k++)
+				lane_step(pf, table, symbol, &p[k], end[k],
+				    &state[k], found, 1);
+	}
+	for (size_t k = 0; k < nl; k++)
+		while (p[k] < end[k])
+			lane_step(pf, table, symbol, &p[k], end[k], &state[k],
+			    found, 0);
+}
+
 void
 prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
     unsigned char *found)
 {
-	const uint16_t *table = pf->table;
-	const uint32_t *emit_at = pf->emit_at;
-	const uint16_t *emit = pf->emit;
-	const unsigned char *symbol = pf->sym;
 	const unsigned char *t = (const unsigned char *)text;
 	struct lane ln[PF_LANES];
 	size_t nl = len / PF_LANE_MIN;
 
 	memset(found, 0, prefilter_state_size(pf));
-	if (table == NULL)
+	if (pf->table == NULL)
 		return;
 	nl = nl < 1 ? 1 : nl > PF_LANES ? PF_LANES : nl;
 	for (size_t k = 0; k < nl; k++) {
@@ -1333,45 +1414,12 @@ prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
 
 		ln[k].p = t + lane_start(t, at);
 		ln[k].end = k + 1 == nl ? t + len : t + at + len / nl;
-		ln[k].state = 0;
 	}
-	for (int live = 1; live;) {
-		live = 0;
-		for (size_t k = 0; k < nl; k++) {
-			const unsigned char *p = ln[k].p;
-
-			if (p == ln[k].end)
-				continue;
-			live = 1;
-			unsigned c = *p++;
-
-			/* PCRE2's Unicode caseless matching also takes U+017F
-			 * (long s) for s and U+212A (Kelvin sign) for k. */
-			if (c == 0xC5 && p < ln[k].end && *p == 0xBF) {
-				c = 's';
-				p++;
-			} else if (c == 0xE2 && ln[k].end - p >= 2 && p[0] == 0x84 &&
-			    p[1] == 0xAA) {
-				c = 'k';
-				p += 2;
-			}
-			ln[k].p = p;
-			unsigned s = table[(ln[k].state & PF_MAX_STATES) * PF_NSYM +
-			    symbol[c]];
-
-			ln[k].state = s;
-			if (s & PF_EMIT) {
-				unsigned st = s & PF_MAX_STATES;
-				/* The bounds in locals: a store through 'found'
-				 * (bytes) could alias anything, and would reload
-				 * them. */
-				const uint16_t *g = emit + emit_at[st];
-				const uint16_t *end = emit + emit_at[st + 1];
-
-				for (; g < end; g++)
-					found[*g / 8] |= (unsigned char)(1u << (*g % 8));
-			}
-		}
+	switch (nl) {
+	case 4: run_lanes(pf, ln, 4, found); break;
+	case 3: run_lanes(pf, ln, 3, found); break;
+	case 2: run_lanes(pf, ln, 2, found); break;
+	default: run_lanes(pf, ln, 1, found); break;
 	}
 }
 

@@ -997,8 +997,12 @@ static int
 find(struct rules_matcher *m, const pcre2_code *re, const char *s, size_t len,
     size_t from)
 {
-	int rc = pcre2_match(re, (PCRE2_SPTR)s, len, from, 0, m->md, m->mctx);
+	/* JIT code straight away (pcre2_match() would check what load
+	 * time checked, then call it); the interpreter when there is none. */
+	int rc = pcre2_jit_match(re, (PCRE2_SPTR)s, len, from, 0, m->md, m->mctx);
 
+	if (rc == PCRE2_ERROR_JIT_BADOPTION)
+		rc = pcre2_match(re, (PCRE2_SPTR)s, len, from, 0, m->md, m->mctx);
 	if (rc >= 0)
 		return 1;
 	if (rc == PCRE2_ERROR_NOMATCH)

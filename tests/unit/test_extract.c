@@ -96,6 +96,38 @@ START_TEST(charsets)
 }
 END_TEST
 
+/* Runs of plain ASCII are taken 8 bytes at a time: a byte that needs a
+ * look of its own must be seen wherever it falls in such a word. */
+START_TEST(odd_byte_at_every_offset)
+{
+	static const struct {
+		const char *in, *charset, *want;
+	} c[] = {
+		{"\r\n", "utf-8", "\n"}, {"\r", "utf-8", "\n"},
+		{"\x01", "utf-8", ""}, {"\x7f", "utf-8", "\x7f"},
+		{"\t", "utf-8", "\t"}, {"\n", "utf-8", "\n"},
+		{"\xc3\xa9", "utf-8", "\xc3\xa9"}, {"\xc3\xa9", NULL, "\xc3\xa9"},
+		{"\xff", "utf-8", "\xef\xbf\xbd"}, {"\xff", NULL, "\xc3\xbf"},
+	};
+	const char *ascii = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(*c); i++)
+		for (size_t at = 0; at <= 24; at++) {
+			char in[64], want[64];
+
+			snprintf(in, sizeof(in), "%.*s%s%s", (int)at, ascii,
+			    c[i].in, ascii + at);
+			snprintf(want, sizeof(want), "%.*s%s%s", (int)at, ascii,
+			    c[i].want, ascii + at);
+			char *got = to_utf8(in, strlen(in), c[i].charset);
+
+			ck_assert_msg(strcmp(got, want) == 0, "case %zu at %zu: got \"%s\"",
+			    i, at, got);
+			free(got);
+		}
+}
+END_TEST
+
 START_TEST(iconv_errors_replaced)
 {
 	/* Bytes that are invalid in a charset iconv knows become U+FFFD, and
@@ -410,6 +442,7 @@ suite_extract(void)
 
 	tc = tcase_create("charsets");
 	tcase_add_test(tc, charsets);
+	tcase_add_test(tc, odd_byte_at_every_offset);
 	tcase_add_test(tc, iconv_errors_replaced);
 	tcase_add_test(tc, any_bytes_give_valid_utf8);
 	suite_add_tcase(s, tc);
