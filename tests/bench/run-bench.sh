@@ -3,14 +3,18 @@
 #
 # The performance benchmark behind `make bench`.  Generates the corpus into
 # a temporary directory, then for each socket kind {unix, inet} and each
-# concurrency {8, 64} runs null-milter (the protocol's own speed limit) and
-# care-milter against the same corpus, several times each (interleaved),
-# and prints one table of medians with their spread (min-max):
+# concurrency {8, 64} runs null-milter twice, as a filter that answers every
+# step ("null") and as one that negotiates "no reply" for every step before
+# end of message ("null -r", the protocol's own speed limit for a filter
+# that decides at end of message, as care-milter does), and care-milter,
+# against the same corpus, several times each (interleaved), and prints one
+# table of medians with their spread (min-max):
 #
-#   mode, conns, null msg/s, care msg/s, care/null, null p99 ms,
-#   care p99 ms, care peak RSS MB (VmHWM just before it is stopped)
+#   mode, conns, null msg/s, null -r msg/s, care msg/s, care/null,
+#   care/null-r, null p99 ms, care p99 ms, care peak RSS MB (VmHWM just
+#   before it is stopped)
 #
-# plus one latency line for the 5 KB replies (p99, null vs care).
+# plus one latency line for the 5 KB replies (p99 of each).
 #
 # care-milter is started as  CARE_MILTER_BINARY -f -c CONF  where CONF is a
 # copy of CARE_CONF_TEMPLATE whose "Socket ..." line is replaced (or added)
@@ -138,6 +142,8 @@ start_filter() {
 	local kind=$1 sock=$2 run=$3 log=$work/log/$1-$3.log
 	if [ "$kind" = null ]; then
 		"$null" -f -p "$sock" 2>"$log" &
+	elif [ "$kind" = nullr ]; then
+		"$null" -f -r -p "$sock" 2>"$log" &
 	else
 		local conf=$work/conf/care-$run.conf
 		if [ -r "$conf_tpl" ]; then
@@ -189,7 +195,7 @@ reap_stopped() {
 # while the next runs go on (each run has its own socket), at most two at
 # a time
 stop_filter() {
-	if [ "$1" = null ]; then
+	if [ "$1" != care ]; then
 		kill -USR1 "$cur_pid" 2>/dev/null || true
 		wait "$cur_pid" 2>/dev/null || true
 	else
@@ -252,6 +258,7 @@ for mode in $modes; do
 	for conns in $conns_list; do
 		for ((rep = 1; rep <= reps; rep++)); do
 			measure null "$mode" "$conns" "$rep" mixed "$secs" tput
+			measure nullr "$mode" "$conns" "$rep" mixed "$secs" tput
 			measure care "$mode" "$conns" "$rep" mixed "$secs" tput
 		done
 	done
@@ -259,6 +266,7 @@ done
 for mode in $modes; do
 	for ((rep = 1; rep <= reps; rep++)); do
 		measure null "$mode" "$lat_conns" "$rep" 5k "$lat_secs" lat5k
+		measure nullr "$mode" "$lat_conns" "$rep" 5k "$lat_secs" lat5k
 		measure care "$mode" "$lat_conns" "$rep" 5k "$lat_secs" lat5k
 	done
 done
@@ -296,18 +304,21 @@ print()
 print("care-milter benchmark: corpus of %d replies, %.1f to %.0f KB; %s run(s) of %s s each;"
       % (len(sizes), min(sizes) / 1024, max(sizes) / 1024, reps, secs))
 print("median (min-max); latency is BODYEOB sent -> final reply; RSS is care-milter's VmHWM")
-hdr = ("mode", "conns", "null msg/s", "care msg/s", "care/null", "null p99 ms",
-       "care p99 ms", "care peak RSS MB")
+hdr = ("mode", "conns", "null msg/s", "null -r msg/s", "care msg/s", "care/null",
+       "care/null-r", "null p99 ms", "care p99 ms", "care peak RSS MB")
 rows = []
 errors = 0
 for mode in modes:
     for conns in conns_list:
         n, c = load("tput", "null", mode, conns), load("tput", "care", mode, conns)
-        errors += sum(r.get("errors", 0) for r in n + c)
+        r = load("tput", "nullr", mode, conns)
+        errors += sum(x.get("errors", 0) for x in n + r + c)
         ns, nm = stat(col(n, "rate"), "%.0f")
+        rs, rm = stat(col(r, "rate"), "%.0f")
         cs, cm = stat(col(c, "rate"), "%.0f")
         ratio = "%.2f" % (cm / nm) if nm and cm is not None else "n/a"
-        rows.append((mode, conns, ns, cs, ratio, stat(col(n, "p99"), "%.2f")[0],
+        ratio_r = "%.2f" % (cm / rm) if rm and cm is not None else "n/a"
+        rows.append((mode, conns, ns, rs, cs, ratio, ratio_r, stat(col(n, "p99"), "%.2f")[0],
                      stat(col(c, "p99"), "%.2f")[0], stat(col(c, "rss"), "%.1f")[0]))
 widths = [max(len(str(x)) for x in colv) for colv in zip(hdr, *rows)]
 line = lambda r: "  ".join(str(v).rjust(w) if i > 1 else str(v).ljust(w)
@@ -319,9 +330,11 @@ for r in rows:
 parts = []
 for mode in modes:
     n, c = load("lat5k", "null", mode, lat_conns), load("lat5k", "care", mode, lat_conns)
-    errors += sum(r.get("errors", 0) for r in n + c)
-    parts.append("%s null %s / care %s" % (mode, stat(col(n, "p99"), "%.2f")[0],
-                                           stat(col(c, "p99"), "%.2f")[0]))
+    r = load("lat5k", "nullr", mode, lat_conns)
+    errors += sum(x.get("errors", 0) for x in n + r + c)
+    parts.append("%s null %s / null -r %s / care %s" % (
+        mode, stat(col(n, "p99"), "%.2f")[0], stat(col(r, "p99"), "%.2f")[0],
+        stat(col(c, "p99"), "%.2f")[0]))
 print()
 print("5 KB replies, p99 latency ms, %s connection(s): %s" % (lat_conns, "; ".join(parts)))
 if errors:
