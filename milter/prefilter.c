@@ -1363,7 +1363,7 @@ lane_step(const struct prefilter *pf, const uint16_t *table,
 /* The lanes side by side, then each to its end.  A step reads 3 bytes
  * at most, so while the shortest lane has m bytes left, m / 3 steps of
  * each need no bounds check.  'nl' is a constant where this is inlined,
- * which unrolls the loops over the lanes and keeps them in registers. */
+ * which unrolls the loops over the lanes. */
 static inline __attribute__((always_inline)) void
 run_lanes(const struct prefilter *pf, const struct lane *ln, const size_t nl,
     unsigned char *found)
