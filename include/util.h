@@ -13,8 +13,8 @@
 #ifndef CARE_UTIL_H
 #define CARE_UTIL_H
 
-#include <stddef.h>
 #include <stdarg.h>
+#include <stddef.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

@@ -97,7 +97,7 @@ list_marker(const char *s, size_t len)
 	while (d < len && isdigit((unsigned char)s[d]) && d - i < 3)
 		d++;
 	if (d == i && i + 1 < len && isalpha((unsigned char)s[i]) &&
-	    (s[i + 1] == ')' ))
+	    (s[i + 1] == ')'))
 		d = i + 1;
 	if (d > i && d + 1 < len && (s[d] == '.' || s[d] == ')') && s[d + 1] == ' ')
 		return d + 2;
@@ -226,7 +226,8 @@ analyze_sentences(const char *text, size_t len, analyze_sentence_fn fn,
 		 * short line (a greeting, a sign-off, a heading). */
 		if (blank || list_marker(line, ll) || (chunk.len &&
 		    (prev_len < 40 || ends_sentence(chunk.s, chunk.len)) &&
-		    !(ll && islower((unsigned char)line[0]) && !ends_sentence(chunk.s, chunk.len)))) {
+		    !(ll && islower((unsigned char)line[0]) &&
+		    !ends_sentence(chunk.s, chunk.len)))) {
 			split_chunk(&sp, chunk.s ? chunk.s : "", chunk.len);
 			sb_reset(&chunk);
 		}

@@ -142,7 +142,8 @@ main(int argc, char **argv)
 
 	if (use_journal || e->cf->journal_checks) {
 		if (e->cf->journal == NULL) {
-			fprintf(stderr, "care-check: --journal needs Journal in the configuration\n");
+			fprintf(stderr,
+			    "care-check: --journal needs Journal in the configuration\n");
 			engine_unref(e);
 			return 2;
 		}

@@ -370,7 +370,8 @@ main(int argc, char **argv)
 		sock = cf->socket;
 	sock = xstrdup(sock);
 	log_set_level((enum log_level)cf->log_level);
-	if (smfi_setconn((char *)sock) != MI_SUCCESS || smfi_settimeout(cf->timeout) != MI_SUCCESS ||
+	if (smfi_setconn((char *)sock) != MI_SUCCESS ||
+	    smfi_settimeout(cf->timeout) != MI_SUCCESS ||
 	    smfi_setbacklog(cf->backlog) != MI_SUCCESS || milter_register() < 0) {
 		fprintf(stderr, "care-milter: bad socket %s\n", sock);
 		return 1;

@@ -102,7 +102,8 @@ utf8_clean(const char *s, size_t n, struct strbuf *out)
 
 			if ((d >= 0x20 && d < 0x80) || d == '\n' || d == '\t')
 				j++;
-			else if (d >= 0x80 && (k = utf8_seq((const unsigned char *)s + j, n - j)) > 0)
+			else if (d >= 0x80 &&
+			    (k = utf8_seq((const unsigned char *)s + j, n - j)) > 0)
 				j += k;
 			else
 				break;

@@ -217,7 +217,8 @@ expand(struct loader *ld, const char *src)
 		    (p == src || p[-1] != '\\')) {
 			const char *e = p + 1;
 
-			while (isupper((unsigned char)*e) || isdigit((unsigned char)*e) || *e == '_')
+			while (isupper((unsigned char)*e) || isdigit((unsigned char)*e) ||
+			    *e == '_')
 				e++;
 			if (*e == '}') {
 				const char *x = define_find(ld, p + 1, (size_t)(e - p - 1));

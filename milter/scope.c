@@ -533,4 +533,3 @@ scope_decide(const struct config *cf, GMimeObject *top, const char *from,
 	return headers_external(cf, top, sdom) == 0 ? CARE_SKIP_INTERNAL
 	    : CARE_SKIP_NONE;
 }
-

@@ -162,7 +162,8 @@ run_dir(struct engine *e, const char *dir, struct counts *rows, unsigned *n,
 		(*n)++;
 		count(&rows[CARE_NELEMENTS + CARE_NISSUES], x.checked, checked);
 		count(&rows[CARE_NELEMENTS + CARE_NISSUES + 1], !x.checked, !checked);
-		if (x.checked != checked || (!checked && strcmp(x.skip, care_skip_name(v.skip)) != 0)) {
+		if (x.checked != checked ||
+		    (!checked && strcmp(x.skip, care_skip_name(v.skip)) != 0)) {
 			if (verbose)
 				printf("  %-45s scope: want %s (%s) got %s\n", names[i],
 				    x.checked ? "checked" : "skipped", x.skip,

@@ -333,7 +333,7 @@ load_message(struct message *m, const char *path)
 	for (size_t i = 0; i < m->nhdrs; i++) {
 		if (m->mailfrom == NULL &&
 		    (strcasecmp(m->hdrs[i].name, "Return-Path") == 0 ||
-		     strcasecmp(m->hdrs[i].name, "From") == 0))
+		    strcasecmp(m->hdrs[i].name, "From") == 0))
 			m->mailfrom = header_addr(m->hdrs[i].value);
 		if (m->rcpt == NULL && strcasecmp(m->hdrs[i].name, "To") == 0)
 			m->rcpt = header_addr(m->hdrs[i].value);

@@ -102,7 +102,8 @@ START_TEST(normalised)
 	SPLIT_EQ("\xe2\x80\xa2 First\n\xe2\x80\xa2 Second", "* First|* Second");
 	SPLIT_EQ("tab\there", "tab here");
 	/* other characters pass untouched */
-	SPLIT_EQ("Caf\xc3\xa9 \xe2\x82\xac" "5 \xf0\x9f\x98\x80", "Caf\xc3\xa9 \xe2\x82\xac" "5 \xf0\x9f\x98\x80");
+	SPLIT_EQ("Caf\xc3\xa9 \xe2\x82\xac" "5 \xf0\x9f\x98\x80",
+	    "Caf\xc3\xa9 \xe2\x82\xac" "5 \xf0\x9f\x98\x80");
 }
 END_TEST
 

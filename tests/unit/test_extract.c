@@ -69,16 +69,20 @@ START_TEST(charsets)
 		{"\x80", "windows-1252", "\xe2\x82\xac"},
 		{"\x81", "windows-1252", "\xef\xbf\xbd"},	/* undefined in cp1252 */
 		{"\xa4", "iso-8859-15", "\xe2\x82\xac"},	/* iconv: the euro */
-		{"\xf0\xf2\xc9\xd7\xc5\xd4", "koi8-r", "\xd0\x9f\xd0\xa0\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"},
+		{"\xf0\xf2\xc9\xd7\xc5\xd4", "koi8-r",
+		    "\xd0\x9f\xd0\xa0\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"},
 		{"\x82\xa0", "shift_jis", "\xe3\x81\x82"},
 		{"a\r\nb\rc\nd", "utf-8", "a\nb\nc\nd"},	/* line ends */
 		{"a\tb\x01" "c\x7f" "d", "utf-8", "a\tbc\x7f" "d"},	/* C0 controls go */
 		{"\xc3\x28", "utf-8", "\xef\xbf\xbd("},		/* bad continuation */
-		{"\xe0\x80\x80", "utf-8", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},	/* overlong */
-		{"\xed\xa0\x80", "utf-8", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},	/* surrogate */
+		{"\xe0\x80\x80", "utf-8",
+		    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},	/* overlong */
+		{"\xed\xa0\x80", "utf-8",
+		    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},	/* surrogate */
 		{"\xf4\x90\x80\x80", "utf-8", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
 		{"ok\xe2\x82", "utf-8", "ok\xef\xbf\xbd\xef\xbf\xbd"},	/* truncated */
-		{"\xff\xfe" "a", "x-unheard-of", "\xc3\xbf\xc3\xbe" "a"},	/* unknown charset */
+		{"\xff\xfe" "a", "x-unheard-of",
+		    "\xc3\xbf\xc3\xbe" "a"},	/* unknown charset */
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(*c); i++) {
@@ -161,7 +165,8 @@ START_TEST(any_bytes_give_valid_utf8)
 			}
 			got = to_utf8((const char *)buf, sizeof(buf), charsets[c]);
 			ck_assert_msg(valid_utf8(got, strlen(got), &bad),
-			    "%s: invalid UTF-8 at byte %zu", charsets[c] ? charsets[c] : "none", bad);
+			    "%s: invalid UTF-8 at byte %zu",
+			    charsets[c] ? charsets[c] : "none", bad);
 			for (const unsigned char *p = (const unsigned char *)got; *p; p++)
 				ck_assert_msg(*p >= 0x20 || *p == '\n' || *p == '\t',
 				    "control 0x%02x", *p);
@@ -226,7 +231,8 @@ START_TEST(max_scan_bytes_counts_decoded_text)
 	/* 30 lines of 76 base64 characters: 2310 bytes as sent, 1710 once
 	 * decoded. */
 	for (int i = 0; i < 30; i++)
-		sb_puts(&b, "VGhlIHdlYXRoZXIgaW4gTGVlZHMgd2FzIG1pbGQgdG9kYXkuIFRoZSB3ZWF0aGVyIGlzIG1pbGQu\n");
+		sb_puts(&b,
+		    "VGhlIHdlYXRoZXIgaW4gTGVlZHMgd2FzIG1pbGQgdG9kYXkuIFRoZSB3ZWF0aGVyIGlzIG1pbGQu\n");
 	raw = unit_msg("Content-Type: text/plain; charset=UTF-8\n"
 	    "Content-Transfer-Encoding: base64\n", b.s);
 	ck_assert_int_eq(unit_run_with(e, raw, NULL, &v), 0);

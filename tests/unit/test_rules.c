@@ -674,7 +674,8 @@ START_TEST(shipped_rules_load)
 	/* Every element and issue kind, and every trim target, has rules. */
 	ck_assert_int_eq(unit_fires(CARE_ACK, "I'm so sorry your order arrived damaged.", NULL), 1);
 	ck_assert_int_eq(unit_fires(RULES_T_CUT, "Sent from my iPhone", NULL), 1);
-	ck_assert_int_eq(unit_fires(RULES_T_DROP, "Reply to this email to reopen your ticket.", NULL), 1);
+	ck_assert_int_eq(unit_fires(RULES_T_DROP,
+	    "Reply to this email to reopen your ticket.", NULL), 1);
 	ck_assert_int_eq(unit_fires(RULES_T_SIGNOFF, "Kind regards,", NULL), 1);
 	/* A conditional apology is never an acknowledgment. */
 	ck_assert_uint_ge(rules_excluders(rs, CARE_ACK, when, RULES_NTARGETS), 1);

@@ -1,0 +1,4 @@
+/*
+ * crlf.c - a line ending in CR LF.
+ */
+static int crlf_x;
