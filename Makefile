@@ -130,13 +130,20 @@ $(BUILD)/engine-bench: tests/bench/engine-bench.c $(BUILD)/libcare.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The milter against null-milter over the protocol, then the engine
-# alone against GMime parsing alone.  Not part of check.
+# alone against GMime parsing alone: over the labelled replies (small,
+# mostly text: the engine's hardest case) and over the load test's mixed
+# corpus (the same generator and seed as run-bench.sh).  Not part of check.
 bench: deps
 	@$(MAKE) --no-print-directory all bench-tools $(BUILD)/engine-bench
 	sh tests/bench/run-bench.sh $(BUILD) $(BUILD)/care-milter conf/care-milter.conf
 	@echo
-	@echo "engine alone (one process, corpus replies in memory):"
+	@echo "engine alone (one process, messages in memory), labelled replies:"
 	$(BUILD)/engine-bench -c conf/care-milter.conf -r 15 tests/corpus tests/heldout
+	@echo
+	@echo "engine alone, the load test's mixed corpus:"
+	@rm -rf $(BUILD)/bench-corpus
+	@python3 tests/bench/mkcorpus.py $(BUILD)/bench-corpus
+	$(BUILD)/engine-bench -c conf/care-milter.conf -r 15 $(BUILD)/bench-corpus/mixed
 
 # ---- install ----------------------------------------------------------
 
