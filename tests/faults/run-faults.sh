@@ -251,7 +251,11 @@ fi
 if start_filter j-lock; then
 	DB=$D/journal-j-lock.db
 	load "$D/warm.json" 1 3 "$MSGS"		# the schema and first rows
-	{ echo 'BEGIN EXCLUSIVE;'
+	# .timeout: the filter's journal writer may be committing its last
+	# batch right now; without a busy timeout BEGIN EXCLUSIVE would fail
+	# at once and the test would hold no lock at all.
+	{ echo '.timeout 5000'
+	  echo 'BEGIN EXCLUSIVE;'
 	  echo "INSERT INTO decisions (time, decision) VALUES (0, 'lock');"
 	  sleep 10
 	  echo 'COMMIT;'; } | sqlite3 "$DB" >"$D/locker.out" 2>&1 &
