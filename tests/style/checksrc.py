@@ -575,13 +575,8 @@ def check_unsafe_func(src):
                        % m.group(1))
 
 
-RUN = [check_crlf, check_final_newline, check_trailing_space, check_indent,
-       check_long_line, check_blank_lines, check_cpp_comment,
-       check_file_comment, check_include_guard, check_include_order,
-       check_func_def, check_func_brace, check_static, check_keyword_space,
-       check_space_before, check_space_after, check_paren_space,
-       check_op_space, check_brace_space, check_else, check_case_indent,
-       check_label, check_unsafe_func]
+# The check functions, in CHECKS' order: check_NAME() for each NAME.
+RUN = [globals()["check_" + name.replace("-", "_")] for name, _ in CHECKS]
 
 
 def check_file(path):
