@@ -38,7 +38,6 @@ FUZZ_CFLAGS    = -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE)
 # callbacks), those whose source exists.
 FUZZ_OBJS      = $(patsubst milter/%.c,$(FUZZ_DIR)/obj/%.o,\
                    $(wildcard $(ENGINE:%=milter/%.c)))
-FUZZ_SHARED   ?= ../shared
 # Run options: every target gets the same bounds; the pipeline target
 # takes whole messages.
 FUZZ_OPTS      = -rss_limit_mb=2048 -timeout=10
@@ -47,7 +46,7 @@ FUZZ_OPTS_fuzz_config   = -max_len=16384 -dict=$(FUZZ_SRC)/config.dict
 FUZZ_OPTS_fuzz_rules    = -max_len=65536 -dict=$(FUZZ_SRC)/rules.dict
 FUZZ_OPTS_fuzz_prefilter = -max_len=8192 -dict=$(FUZZ_SRC)/rules.dict
 FUZZ_SEEDS_fuzz_pipeline = $(wildcard tests/corpus/*.eml tests/heldout/*.eml \
-                           $(FUZZ_SHARED)/fixtures/email_reply_trimmer/emails/*)
+                           tests/fixtures/email_reply_trimmer/emails/*)
 FUZZ_SEEDS_fuzz_config   = $(wildcard conf/*.conf)
 FUZZ_SEEDS_fuzz_rules    = $(wildcard conf/rules/*.rules)
 FUZZ_ENV       = CARE_TOP=$(CURDIR) ASAN_OPTIONS=detect_leaks=1 \

@@ -1,6 +1,6 @@
 /*
  * test_conformance.c - trimming against discourse/email_reply_trimmer's
- * fixtures (CARE_TOP/../shared/fixtures/email_reply_trimmer): each
+ * fixtures (CARE_TOP/tests/fixtures/email_reply_trimmer, MIT): each
  * emails/NAME.txt is wrapped in a text/plain UTF-8 reply, extracted with
  * the shipped engine and compared, white space squashed, with
  * trimmed/NAME.txt.  At least CONFORMANCE_MIN of the 64 must match.
@@ -106,7 +106,7 @@ lookup(const char *name, int gap)
 static char *
 fixture_dir(void)
 {
-	return xasprintf("%s/../shared/fixtures/email_reply_trimmer", unit_top());
+	return xasprintf("%s/tests/fixtures/email_reply_trimmer", unit_top());
 }
 
 /* Fixture NAME: *got is what care-milter extracts from the wrapped
