@@ -22,7 +22,9 @@
  * concatenation gathers its parts' sets, an alternation keeps the
  * pairwise unions of its branches' sets (each holds whichever branch
  * matched).  A pattern is given to PCRE2 only when every one of its
- * sets has a string in the text.
+ * sets has a string in the text.  Sets that are nearly the same (the
+ * two sides of one alternation often give two) take one slot, so that
+ * the others go to other parts of the pattern.
  *
  * The automaton's alphabet is small (see sym()) and factors are cut to
  * PF_KEEP_LEN bytes, which keeps its transition table under a megabyte
@@ -302,9 +304,9 @@ keep(const char *factor)
 	return n > PF_KEEP_LEN ? factor + n - PF_KEEP_LEN : factor;
 }
 
-/* Does every string of x contain one of y (within the part of it that
- * the automaton will look for)?  Then wherever x's strings
- * are found, y's are too, and y says nothing more. */
+/* Does every string of x contain one of y (within the parts of them
+ * that the automaton will look for)?  Then wherever x's strings are
+ * found, y's are too, and y says nothing more. */
 static int
 set_implies(const struct sset *x, const struct sset *y)
 {
@@ -319,12 +321,12 @@ set_implies(const struct sset *x, const struct sset *y)
 			return 1;	/* the same set (a common case) */
 	}
 	if (x->n * y->n > 1024)
-		return 0;	/* too costly to tell: keep both */
+		return 0;	/* too costly to tell: see set_alike() */
 	for (size_t i = 0; i < x->n; i++) {
 		const char *kept = keep(x->v[i]);
 		size_t j = 0;
 
-		while (j < y->n && strstr(kept, y->v[j]) == NULL)
+		while (j < y->n && strstr(kept, keep(y->v[j])) == NULL)
 			j++;
 		if (j == y->n)
 			return 0;
@@ -332,8 +334,61 @@ set_implies(const struct sset *x, const struct sset *y)
 	return 1;
 }
 
+static size_t hash_string(const char *s);
+
+static int
+cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The hashes of what the automaton looks for of s's strings, sorted. */
+static size_t
+kept_hashes(const struct sset *s, size_t *h, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n && n < max; i++)
+		h[n++] = hash_string(keep(s->v[i]));
+	qsort(h, n, sizeof(*h), cmp_size);
+	return n;
+}
+
+/* Do x and y say nearly the same: are three quarters of the smaller
+ * one's strings in the other too (as the automaton looks for them)?
+ * The two sides of one big alternation give such sets ("cancel" on one,
+ * "canceled" and "cancelled" on the other), and requiring both filters
+ * hardly more than requiring one: a slot is better spent on another
+ * part of the pattern.  Only which requirements are kept depends on
+ * this (a hash collision can only make a worse choice), and comparing
+ * sorted hashes stays cheap for the largest sets. */
+static int
+set_alike(const struct sset *x, const struct sset *y)
+{
+	size_t hx[4 * PF_MAX_SET], hy[4 * PF_MAX_SET];
+	size_t nx, ny, i = 0, j = 0, same = 0;
+
+	if (!x->known || !y->known)
+		return 0;
+	nx = kept_hashes(x, hx, 4 * PF_MAX_SET);
+	ny = kept_hashes(y, hy, 4 * PF_MAX_SET);
+	while (i < nx && j < ny) {
+		if (hx[i] == hy[j]) {
+			same++;
+			i++;
+			j++;
+		} else if (hx[i] < hy[j])
+			i++;
+		else
+			j++;
+	}
+	return same * 4 >= (nx < ny ? nx : ny) * 3;
+}
+
 /* Require s as well, when it says something new; keep the PF_MAX_REQ
- * best requirements. */
+ * best requirements, and of two alike ones only the better. */
 static void
 req_add(struct info *r, const struct sset *s)
 {
@@ -349,6 +404,14 @@ req_add(struct info *r, const struct sset *s)
 		} else
 			i++;
 	}
+	for (size_t i = 0; i < r->nreq; i++)
+		if (set_alike(s, &r->req[i])) {
+			if (better(s, &r->req[i])) {
+				set_free(&r->req[i]);
+				r->req[i] = set_copy(s);
+			}
+			return;
+		}
 	if (r->nreq < PF_MAX_REQ) {
 		r->req[r->nreq++] = set_copy(s);
 		return;
