@@ -21,7 +21,16 @@
 
 struct prefilter;
 
-struct prefilter *prefilter_new(void);
+/*
+ * PREFILTER_SPACE: the texts to scan normally hold no white space but
+ * ' ' (analyze.c's sentences: it folds every other white space character
+ * to ' ').  Then \s reads as ' ', which makes "is " of is\s+ a factor;
+ * a text that does hold other white space (any character PCRE2's \s
+ * matches) is not filtered at all, so results never change.
+ */
+#define PREFILTER_SPACE 1
+
+struct prefilter *prefilter_new(int flags);
 void prefilter_free(struct prefilter *pf);
 
 /* Register a pattern (PCRE2 source); returns its id. */

@@ -17,7 +17,9 @@ static const char *const abbreviations[] = {
 	"ref", "tel", "ca", "cf", "fig", "min", "max", "dept", "corp", NULL
 };
 
-/* Fold the characters that differ between writers but not in meaning. */
+/* Fold the characters that differ between writers but not in meaning.
+ * Every white space character (all that PCRE2's \s matches) becomes
+ * ' ': the sentence prefilter counts on it (PREFILTER_SPACE). */
 static void
 normalize(const char *in, size_t len, struct strbuf *out)
 {
@@ -28,8 +30,9 @@ normalize(const char *in, size_t len, struct strbuf *out)
 			/* A run of ASCII that stays as it is: one copy. */
 			size_t j = i;
 
-			while (j < len && (unsigned char)in[j] < 0x80 && in[j] != '\t' &&
-			    in[j] != '\r' && in[j] != '`')
+			while (j < len && (unsigned char)in[j] < 0x80 &&
+			    (in[j] < '\t' || in[j] > '\r' || in[j] == '\n') &&
+			    in[j] != '`')
 				j++;
 			if (j > i) {
 				sb_append(out, in + i, j - i);
@@ -56,8 +59,10 @@ normalize(const char *in, size_t len, struct strbuf *out)
 		case 0x201C: case 0x201D: case 0x201E: case 0x00AB: case 0x00BB:
 			sb_putc(out, '"');
 			break;
-		case 0x00A0: case 0x2002: case 0x2003: case 0x2009: case 0x202F:
-		case 0x2007: case 0x3000:
+		case 0x0085: case 0x00A0: case 0x1680: case 0x180E: case 0x2000:
+		case 0x2001: case 0x2002: case 0x2003: case 0x2004: case 0x2005:
+		case 0x2006: case 0x2007: case 0x2008: case 0x2009: case 0x200A:
+		case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
 			sb_putc(out, ' ');
 			break;
 		case 0x200B: case 0x200C: case 0x200D: case 0xFEFF: case 0x00AD:

@@ -72,6 +72,7 @@ struct parser {
 	const char *p;
 	int depth;
 	int bad;		/* a construct that changes how the source reads */
+	int space;		/* \s is ' ' (PREFILTER_SPACE) */
 };
 
 struct pattern {
@@ -108,6 +109,7 @@ struct prefilter {
 				 * emit[emit_at[t] .. emit_at[t + 1]) */
 	uint16_t *emit;
 	unsigned char sym[256];	/* sym() of every byte */
+	int flags;		/* PREFILTER_SPACE */
 };
 
 static struct sset
@@ -746,6 +748,8 @@ parse_escape(struct parser *ps)
 				ps->p++;
 		return info_unknown();
 	}
+	if (c == 's' && ps->space)
+		return info_char(' ');
 	if (isalnum((unsigned char)c))
 		return info_unknown();	/* \w \s \d, \1, \t ... */
 	return info_char(c);
@@ -956,9 +960,12 @@ parse_alt(struct parser *ps)
 }
 
 struct prefilter *
-prefilter_new(void)
+prefilter_new(int flags)
 {
-	return xcalloc(1, sizeof(struct prefilter));
+	struct prefilter *pf = xcalloc(1, sizeof(struct prefilter));
+
+	pf->flags = flags;
+	return pf;
 }
 
 static size_t
@@ -1043,7 +1050,7 @@ group_add(struct prefilter *pf, const struct sset *s)
 int
 prefilter_add(struct prefilter *pf, const char *pattern)
 {
-	struct parser ps = {pattern, 0, 0};
+	struct parser ps = {pattern, 0, 0, (pf->flags & PREFILTER_SPACE) != 0};
 	struct info in = parse_alt(&ps);
 	struct pattern *p;
 
@@ -1497,6 +1504,40 @@ run_lanes(const struct prefilter *pf, const struct lane *ln, const size_t nl,
 	emit_all(pf, buf, nb, found);
 }
 
+/* Does t hold a character that PCRE2's \s matches (with PCRE2_UCP),
+ * other than ' '?  U+0009-000D, U+0085, U+00A0, U+1680, U+180E,
+ * U+2000-200A, U+2028, U+2029, U+202F, U+205F and U+3000 (tests/unit
+ * checks this against PCRE2, code point by code point).  Printable
+ * ASCII, nearly all of any text, is passed over 8 bytes at a time. */
+static int
+other_space(const unsigned char *t, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+
+	for (size_t i = 0; i < len; i++) {
+		uint64_t w;
+
+		while (i + 8 <= len && (memcpy(&w, t + i, 8),
+		    !(((w - 0x20 * ones) | w) & highs)))
+			i += 8;
+		if (i == len)
+			break;
+		unsigned c = t[i], c1 = i + 1 < len ? t[i + 1] : 0,
+		    c2 = i + 2 < len ? t[i + 2] : 0;
+
+		if ((c >= 0x09 && c <= 0x0D) ||
+		    (c == 0xC2 && (c1 == 0x85 || c1 == 0xA0)) ||
+		    (c == 0xE1 && ((c1 == 0x9A && c2 == 0x80) ||
+		    (c1 == 0xA0 && c2 == 0x8E))) ||
+		    (c == 0xE2 && c1 == 0x80 && ((c2 >= 0x80 && c2 <= 0x8A) ||
+		    c2 == 0xA8 || c2 == 0xA9 || c2 == 0xAF)) ||
+		    (c == 0xE2 && c1 == 0x81 && c2 == 0x9F) ||
+		    (c == 0xE3 && c1 == 0x80 && c2 == 0x80))
+			return 1;
+	}
+	return 0;
+}
+
 void
 prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
     unsigned char *found)
@@ -1508,6 +1549,11 @@ prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
 	memset(found, 0, prefilter_state_size(pf));
 	if (pf->table == NULL)
 		return;
+	if ((pf->flags & PREFILTER_SPACE) && other_space(t, len)) {
+		/* \s was read as ' ': say every group is there */
+		memset(found, 0xFF, prefilter_state_size(pf));
+		return;
+	}
 	nl = nl < 1 ? 1 : nl > PF_LANES ? PF_LANES : nl;
 	for (size_t k = 0; k < nl; k++) {
 		size_t at = k * (len / nl);

@@ -918,8 +918,9 @@ rules_load(char *const *files, unsigned match_limit, unsigned depth_limit,
 	static unsigned long generations;
 
 	ld.rs = xcalloc(1, sizeof(*ld.rs));
+	/* Sentences come from analyze.c, which folds white space to ' ' */
 	for (int c = 0; c < NCLASS; c++)
-		ld.rs->pf[c] = prefilter_new();
+		ld.rs->pf[c] = prefilter_new(c == CLASS_SENTENCE ? PREFILTER_SPACE : 0);
 	ld.rs->generation = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
 	ld.rs->match_limit = match_limit;
 	ld.rs->depth_limit = depth_limit;

@@ -5,7 +5,7 @@
  * Input: a PCRE2 pattern on the first line, a text after it.  When the
  * pattern compiles with the rules' options (UTF, caseless, UCP) and
  * matches the text, the prefilter must say that it may match that
- * text.  Any "cannot match" for a text that does match is a rule that
+ * text, whichever way it reads \s (PREFILTER_SPACE or not).  Any "cannot match" for a text that does match is a rule that
  * silently stops firing.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -47,21 +47,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pcre2_set_match_limit(mc, 100000);
 	pcre2_set_depth_limit(mc, 1000);
 
-	struct prefilter *pf = prefilter_new();
-	int id = prefilter_add(pf, pat);
+	/* Both ways of reading \s: as any white space, and as ' ' (then a
+	 * text with other white space must not be filtered at all). */
+	int matches = pcre2_match(re, (PCRE2_SPTR)text, tlen, 0, 0, md, mc) >= 0;
 
-	prefilter_build(pf);
-	unsigned char *found = malloc(prefilter_state_size(pf));
+	for (int flags = 0; flags <= PREFILTER_SPACE; flags += PREFILTER_SPACE) {
+		struct prefilter *pf = prefilter_new(flags);
+		int id = prefilter_add(pf, pat);
 
-	prefilter_scan(pf, text, tlen, found);
-	if (pcre2_match(re, (PCRE2_SPTR)text, tlen, 0, 0, md, mc) >= 0 &&
-	    !prefilter_may_match(pf, id, found)) {
-		fprintf(stderr, "fuzz_prefilter: /%s/ matches \"%.*s\" but the "
-		    "prefilter says it cannot\n", pat, (int)tlen, text);
-		abort();
+		prefilter_build(pf);
+		unsigned char *found = malloc(prefilter_state_size(pf));
+
+		prefilter_scan(pf, text, tlen, found);
+		if (matches && !prefilter_may_match(pf, id, found)) {
+			fprintf(stderr, "fuzz_prefilter: /%s/ matches \"%.*s\" but the "
+			    "prefilter (flags %d) says it cannot\n", pat, (int)tlen,
+			    text, flags);
+			abort();
+		}
+		free(found);
+		prefilter_free(pf);
 	}
-	free(found);
-	prefilter_free(pf);
 	pcre2_match_context_free(mc);
 	pcre2_match_data_free(md);
 	pcre2_code_free(re);

@@ -5,10 +5,13 @@
  * representative sentence per element and issue kind, each beside its
  * near miss, and DESIGN.md's judgement rules for the hard cases.
  */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyze.h"
+#include "html.h"
 #include "unit.h"
 
 /* ---- sentences -------------------------------------------------------- */
@@ -104,6 +107,39 @@ START_TEST(normalised)
 	/* other characters pass untouched */
 	SPLIT_EQ("Caf\xc3\xa9 \xe2\x82\xac" "5 \xf0\x9f\x98\x80",
 	    "Caf\xc3\xa9 \xe2\x82\xac" "5 \xf0\x9f\x98\x80");
+}
+END_TEST
+
+/* Every character PCRE2's \s matches is a plain space in a sentence:
+ * the sentence prefilter reads \s as ' ' (PREFILTER_SPACE). */
+START_TEST(white_space_is_one_space)
+{
+	int code, n = 0;
+	PCRE2_SIZE off;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)"\\s", PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_UCP | PCRE2_ANCHORED | PCRE2_ENDANCHORED, &code,
+	    &off, NULL);
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+
+	for (unsigned long cp = 0; cp < 0x110000; cp++) {
+		struct strbuf sb;
+
+		if (cp >= 0xD800 && cp < 0xE000)
+			continue;
+		sb_init(&sb, 0);
+		sb_puts(&sb, "it is");
+		utf8_put(&sb, cp);
+		sb_puts(&sb, "refunded");
+		if (cp != '\n' && pcre2_match(re, (PCRE2_SPTR)sb.s + 5, sb.len - 13,
+		    0, 0, md, NULL) >= 0) {
+			SPLIT_EQ(sb.s, "it is refunded");
+			n++;
+		}
+		sb_free(&sb);
+	}
+	ck_assert_int_ge(n, 20);
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
 }
 END_TEST
 
@@ -434,6 +470,7 @@ suite_analyze(void)
 	tcase_add_test(tc, not_sentence_ends);
 	tcase_add_test(tc, lines_and_lists);
 	tcase_add_test(tc, normalised);
+	tcase_add_test(tc, white_space_is_one_space);
 	tcase_add_test(tc, long_sentences_split);
 	tcase_add_test(tc, callback_stops_the_walk);
 	suite_add_tcase(s, tc);

@@ -28,7 +28,7 @@ one_new(const char *pattern)
 {
 	struct one o;
 
-	o.pf = prefilter_new();
+	o.pf = prefilter_new(0);
 	o.id = prefilter_add(o.pf, pattern);
 	prefilter_build(o.pf);
 	o.found = xmalloc(prefilter_state_size(o.pf));
@@ -270,6 +270,55 @@ START_TEST(factors_found_across_scan_lanes)
 }
 END_TEST
 
+/* PREFILTER_SPACE reads \s as ' ', so that is\s+ gives "is ": a
+ * filter that a two-letter word cannot be on its own.  Any text that
+ * holds another character \s matches is let through unfiltered: every
+ * code point PCRE2's \s matches is tried between the words. */
+START_TEST(space_mode_reads_white_space_as_a_space)
+{
+	static const char pattern[] = "\\bsorry\\s+if\\b";
+	struct one o = one_new(pattern);
+	struct one sp;
+	int code, n = 0;
+	PCRE2_SIZE off;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)"\\s", PCRE2_ZERO_TERMINATED,
+	    RULE_OPTIONS | PCRE2_ANCHORED | PCRE2_ENDANCHORED, &code, &off, NULL);
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+
+	sp.pf = prefilter_new(PREFILTER_SPACE);
+	sp.id = prefilter_add(sp.pf, pattern);
+	prefilter_build(sp.pf);
+	sp.found = xmalloc(prefilter_state_size(sp.pf));
+	/* " if" is required now, where "if" alone was too short */
+	ck_assert(may(&o, "sorry, but it is different"));
+	ck_assert(!may(&sp, "sorry, but it is different"));
+	ck_assert(may(&sp, "I'm sorry if it did"));
+	for (unsigned long cp = 0; cp < 0x110000; cp++) {
+		struct strbuf sb;
+
+		if (cp >= 0xD800 && cp < 0xE000)
+			continue;
+		sb_init(&sb, 0);
+		utf8_put(&sb, cp);
+		if (pcre2_match(re, (PCRE2_SPTR)sb.s, sb.len, 0, 0, md, NULL) >= 0) {
+			char *text = xasprintf("sorry%sif", sb.s);
+
+			ck_assert(pcre_finds(pattern, text) == 1);
+			ck_assert_msg(may(&sp, text), "U+%04lX between the words "
+			    "was not let through", cp);
+			free(text);
+			n++;
+		}
+		sb_free(&sb);
+	}
+	ck_assert_int_ge(n, 20);	/* PCRE2 10.42: 26 code points */
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	one_free(&sp);
+	one_free(&o);
+}
+END_TEST
+
 START_TEST(only_two_non_ascii_letters_fold_to_ascii)
 {
 	int code;
@@ -301,7 +350,7 @@ END_TEST
 
 START_TEST(many_patterns_one_scan)
 {
-	struct prefilter *pf = prefilter_new();
+	struct prefilter *pf = prefilter_new(0);
 	int sorry = prefilter_add(pf, "\\bsorry\\b");
 	int refund = prefilter_add(pf, "\\brefund(?:ed)?\\b");
 	int any = prefilter_add(pf, "\\w+");
@@ -330,7 +379,7 @@ START_TEST(many_patterns_one_scan)
 	prefilter_free(pf);
 
 	/* An empty prefilter scans nothing and frees cleanly. */
-	pf = prefilter_new();
+	pf = prefilter_new(0);
 	prefilter_build(pf);
 	found = xmalloc(prefilter_state_size(pf));
 	prefilter_scan(pf, "text", 4, found);
@@ -441,7 +490,7 @@ START_TEST(prefilter_is_sound)
 {
 	size_t np = sizeof(sound_patterns) / sizeof(*sound_patterns);
 	size_t nt = sizeof(sound_texts) / sizeof(*sound_texts);
-	struct prefilter *pf = prefilter_new();
+	struct prefilter *pf = prefilter_new(0);
 	pcre2_code **re = xcalloc(np, sizeof(*re));
 	int *id = xcalloc(np, sizeof(*id));
 	unsigned char *found;
@@ -581,6 +630,7 @@ suite_prefilter(void)
 	    (int)(sizeof(unfactored) / sizeof(*unfactored)));
 	tcase_add_test(tc, many_patterns_one_scan);
 	tcase_add_test(tc, only_two_non_ascii_letters_fold_to_ascii);
+	tcase_add_test(tc, space_mode_reads_white_space_as_a_space);
 	tcase_add_test(tc, factors_found_across_scan_lanes);
 	suite_add_tcase(s, tc);
 
