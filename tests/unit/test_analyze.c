@@ -5,8 +5,6 @@
  * representative sentence per element and issue kind, each beside its
  * near miss, and DESIGN.md's judgement rules for the hard cases.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,32 +112,23 @@ END_TEST
  * the sentence prefilter reads \s as ' ' (PREFILTER_SPACE). */
 START_TEST(white_space_is_one_space)
 {
-	int code, n = 0;
-	PCRE2_SIZE off;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)"\\s", PCRE2_ZERO_TERMINATED,
-	    PCRE2_UTF | PCRE2_UCP | PCRE2_ANCHORED | PCRE2_ENDANCHORED, &code,
-	    &off, NULL);
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+	size_t n;
+	unsigned long *cps = unit_code_points("\\s", 0x110000, &n);
 
-	for (unsigned long cp = 0; cp < 0x110000; cp++) {
+	for (size_t i = 0; i < n; i++) {
 		struct strbuf sb;
 
-		if (cp >= 0xD800 && cp < 0xE000)
-			continue;
+		if (cps[i] == '\n')
+			continue;	/* it ends a line instead */
 		sb_init(&sb, 0);
 		sb_puts(&sb, "it is");
-		utf8_put(&sb, cp);
+		utf8_put(&sb, cps[i]);
 		sb_puts(&sb, "refunded");
-		if (cp != '\n' && pcre2_match(re, (PCRE2_SPTR)sb.s + 5, sb.len - 13,
-		    0, 0, md, NULL) >= 0) {
-			SPLIT_EQ(sb.s, "it is refunded");
-			n++;
-		}
+		SPLIT_EQ(sb.s, "it is refunded");
 		sb_free(&sb);
 	}
-	ck_assert_int_ge(n, 20);
-	pcre2_match_data_free(md);
-	pcre2_code_free(re);
+	ck_assert_uint_ge(n, 20);
+	free(cps);
 }
 END_TEST
 

@@ -8,9 +8,11 @@
  * CARE_UNIT_KNOWN_BUGS=1 adds the tests of known, unfixed engine bugs
  * (see unit.h).
  */
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "analyze.h"
+#include "html.h"
 #include "trim.h"
 #include "unit.h"
 
@@ -575,6 +578,38 @@ int
 unit_has(const char *hay, const char *needle)
 {
 	return hay && needle && strstr(hay, needle) != NULL;
+}
+
+unsigned long *
+unit_code_points(const char *cls, unsigned long end, size_t *n)
+{
+	int code;
+	PCRE2_SIZE off;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)cls, PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF |
+	    PCRE2_ANCHORED | PCRE2_ENDANCHORED, &code, &off, NULL);
+	pcre2_match_data *md;
+	unsigned long *v = NULL;
+
+	ck_assert_msg(re != NULL, "%s does not compile", cls);
+	md = pcre2_match_data_create_from_pattern(re, NULL);
+	*n = 0;
+	for (unsigned long cp = 0; cp < end; cp++) {
+		struct strbuf sb;
+
+		if (cp >= 0xD800 && cp < 0xE000)
+			continue;
+		sb_init(&sb, 0);
+		utf8_put(&sb, cp);
+		if (pcre2_match(re, (PCRE2_SPTR)sb.s, sb.len, 0, 0, md, NULL) >= 0) {
+			v = xrealloc(v, (*n + 1) * sizeof(*v));
+			v[(*n)++] = cp;
+		}
+		sb_free(&sb);
+	}
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	return v;
 }
 
 /* ---- main --------------------------------------------------------------- */

@@ -181,4 +181,9 @@ char *unit_squash(const char *s);
 /* Does 'hay' contain 'needle'? */
 int unit_has(const char *hay, const char *needle);
 
+/* The code points below 'end' (surrogates left out) that the one-
+ * character PCRE2 pattern 'cls' ("[a-z]", "\\s") matches with the rules'
+ * compile options (UTF, caseless, UCP); *n of them, malloc'd. */
+unsigned long *unit_code_points(const char *cls, unsigned long end, size_t *n);
+
 #endif
