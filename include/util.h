@@ -47,6 +47,10 @@ int str_ncasecmp_ascii(const char *a, const char *b, size_t n);
 char *str_trim(char *s);		/* in place, returns s advanced */
 void str_lower_ascii(char *s);
 int str_has_suffix_ci(const char *s, const char *suffix);
+/* Bytes of printable ASCII (0x20-0x7F) at the start of s[0..n), in
+ * whole 8-byte words: the bulk of any mail, passed over without a look
+ * at each byte.  The caller goes on byte by byte from there. */
+size_t str_ascii_run(const char *s, size_t n);
 
 /* Split a list "a, b c" on commas and white space into a NULL-ended
  * vector of malloc'd words; free with str_list_free(). */

@@ -3,7 +3,6 @@
  */
 #include <errno.h>
 #include <iconv.h>
-#include <stdint.h>
 #include <string.h>
 
 #include "extract.h"
@@ -46,31 +45,11 @@ utf8_seq(const unsigned char *s, size_t n)
 	return need;
 }
 
-/* The length of the run of printable ASCII (0x20-0x7F) at s, read 8
- * bytes at a time: the bulk of any mail, which then needs no look at
- * each byte. */
-static size_t
-ascii_run(const char *s, size_t n)
-{
-	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, s + i, 8);
-		/* a byte under 0x20, or at or over 0x80, anywhere in w */
-		if (((w - 0x20 * ones) | w) & highs)
-			break;
-	}
-	return i;
-}
-
 static int
 utf8_valid(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n;) {
-		i += ascii_run(s + i, n - i);
+		i += str_ascii_run(s + i, n - i);
 		if (i == n)
 			break;
 		size_t k = utf8_seq((const unsigned char *)s + i, n - i);
@@ -94,7 +73,7 @@ utf8_clean(const char *s, size_t n, struct strbuf *out)
 		/* What stays as it is, the bulk of any mail, in one copy:
 		 * printable ASCII, tab, newline, valid UTF-8. */
 		while (j < n) {
-			j += ascii_run(s + j, n - j);
+			j += str_ascii_run(s + j, n - j);
 			if (j == n)
 				break;
 			unsigned char d = (unsigned char)s[j];

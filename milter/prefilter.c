@@ -1514,14 +1514,8 @@ run_lanes(const struct prefilter *pf, const struct lane *ln, const size_t nl,
 static int
 other_space(const unsigned char *t, size_t len)
 {
-	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-
 	for (size_t i = 0; i < len; i++) {
-		uint64_t w;
-
-		while (i + 8 <= len && (memcpy(&w, t + i, 8),
-		    !(((w - 0x20 * ones) | w) & highs)))
-			i += 8;
+		i += str_ascii_run((const char *)t + i, len - i);
 		if (i == len)
 			break;
 		unsigned c = t[i], c1 = i + 1 < len ? t[i + 1] : 0,

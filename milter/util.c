@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +226,23 @@ str_has_suffix_ci(const char *s, const char *suffix)
 	size_t ls = strlen(s), lx = strlen(suffix);
 
 	return ls >= lx && str_casecmp_ascii(s + ls - lx, suffix) == 0;
+}
+
+size_t
+str_ascii_run(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		/* a byte under 0x20, or at or over 0x80, anywhere in w */
+		if (((w - 0x20 * ones) | w) & highs)
+			break;
+	}
+	return i;
 }
 
 char **
