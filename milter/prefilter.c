@@ -59,6 +59,9 @@ struct sset {
 	int known;		/* 0: unknown (any string) */
 	char **v;
 	size_t n;
+	size_t *hash;		/* a requirement's kept_hashes(), kept with
+				 * it by req_add() (else NULL) */
+	size_t nhash;
 };
 
 struct info {
@@ -115,7 +118,7 @@ struct prefilter {
 static struct sset
 set_unknown(void)
 {
-	struct sset s = {0, NULL, 0};
+	struct sset s = {0, NULL, 0, NULL, 0};
 
 	return s;
 }
@@ -123,7 +126,7 @@ set_unknown(void)
 static struct sset
 set_one(const char *str, size_t len)
 {
-	struct sset s = {1, xmalloc(sizeof(char *)), 1};
+	struct sset s = {1, xmalloc(sizeof(char *)), 1, NULL, 0};
 
 	s.v[0] = xstrndup(str, len);
 	return s;
@@ -135,18 +138,24 @@ set_free(struct sset *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i]);
 	free(s->v);
+	free(s->hash);
 	*s = set_unknown();
 }
 
 static struct sset
 set_copy(const struct sset *a)
 {
-	struct sset s = {a->known, NULL, a->n};
+	struct sset s = {a->known, NULL, a->n, NULL, 0};
 
 	if (a->n) {
 		s.v = xmalloc(a->n * sizeof(char *));
 		for (size_t i = 0; i < a->n; i++)
 			s.v[i] = xstrdup(a->v[i]);
+	}
+	if (a->hash) {
+		s.hash = xmalloc(a->nhash * sizeof(size_t) + 1);
+		memcpy(s.hash, a->hash, a->nhash * sizeof(size_t));
+		s.nhash = a->nhash;
 	}
 	return s;
 }
@@ -360,22 +369,20 @@ kept_hashes(const struct sset *s, size_t *h, size_t max)
 
 /* Do x and y say nearly the same: are three quarters of the smaller
  * one's strings in the other too (as the automaton looks for them)?
- * The two sides of one big alternation give such sets ("cancel" on one,
- * "canceled" and "cancelled" on the other), and requiring both filters
- * hardly more than requiring one: a slot is better spent on another
- * part of the pattern.  Only which requirements are kept depends on
- * this (a hash collision can only make a worse choice), and comparing
- * sorted hashes stays cheap for the largest sets. */
+ * Both come as their kept_hashes(): x's worked out once by the caller
+ * for all the requirements it compares x with, y's kept with y, a
+ * requirement (start-up would spend a sixth of its time hashing the
+ * same sets again).  The two sides of one big alternation give such
+ * sets ("cancel" on one, "canceled" and "cancelled" on the other), and
+ * requiring both filters hardly more than requiring one: a slot is
+ * better spent on another part of the pattern.  Only which
+ * requirements are kept depends on this (a hash collision can only
+ * make a worse choice). */
 static int
-set_alike(const struct sset *x, const struct sset *y)
+set_alike(const size_t *hx, size_t nx, const size_t *hy, size_t ny)
 {
-	size_t hx[4 * PF_MAX_SET], hy[4 * PF_MAX_SET];
-	size_t nx, ny, i = 0, j = 0, same = 0;
+	size_t i = 0, j = 0, same = 0;
 
-	if (!x->known || !y->known)
-		return 0;
-	nx = kept_hashes(x, hx, 4 * PF_MAX_SET);
-	ny = kept_hashes(y, hy, 4 * PF_MAX_SET);
 	while (i < nx && j < ny) {
 		if (hx[i] == hy[j]) {
 			same++;
@@ -387,6 +394,20 @@ set_alike(const struct sset *x, const struct sset *y)
 			j++;
 	}
 	return same * 4 >= (nx < ny ? nx : ny) * 3;
+}
+
+/* A copy of s to keep as a requirement, with its hashes h[0..n). */
+static struct sset
+req_copy(const struct sset *s, const size_t *h, size_t n)
+{
+	struct sset c = set_copy(s);
+
+	if (c.hash == NULL) {
+		c.hash = xmalloc(n * sizeof(size_t) + 1);
+		memcpy(c.hash, h, n * sizeof(size_t));
+		c.nhash = n;
+	}
+	return c;
 }
 
 /* Require s as well, when it says something new; keep the PF_MAX_REQ
@@ -406,16 +427,20 @@ req_add(struct info *r, const struct sset *s)
 		} else
 			i++;
 	}
+	size_t buf[4 * PF_MAX_SET];
+	const size_t *hs = s->hash ? s->hash : buf;
+	size_t ns = s->hash ? s->nhash : kept_hashes(s, buf, 4 * PF_MAX_SET);
+
 	for (size_t i = 0; i < r->nreq; i++)
-		if (set_alike(s, &r->req[i])) {
+		if (set_alike(hs, ns, r->req[i].hash, r->req[i].nhash)) {
 			if (better(s, &r->req[i])) {
 				set_free(&r->req[i]);
-				r->req[i] = set_copy(s);
+				r->req[i] = req_copy(s, hs, ns);
 			}
 			return;
 		}
 	if (r->nreq < PF_MAX_REQ) {
-		r->req[r->nreq++] = set_copy(s);
+		r->req[r->nreq++] = req_copy(s, hs, ns);
 		return;
 	}
 	size_t worst = 0;
@@ -425,7 +450,7 @@ req_add(struct info *r, const struct sset *s)
 			worst = i;
 	if (better(s, &r->req[worst])) {
 		set_free(&r->req[worst]);
-		r->req[worst] = set_copy(s);
+		r->req[worst] = req_copy(s, hs, ns);
 	}
 }
 
